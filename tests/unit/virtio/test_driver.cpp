@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/eventfd.h>
+
 #include <cstring>
 
 namespace zapotec::virtio::testing {
@@ -27,6 +29,21 @@ TestDriver::TestDriver(uint16_t size) : size_(size) {
     auto memory = GuestMemory::create({{GuestAddress(0), kMemorySize}});
     EXPECT_TRUE(memory.has_value());
     memory_ = std::make_shared<GuestMemory>(std::move(*memory));
+    auto event = EventFd::create(EFD_NONBLOCK);
+    EXPECT_TRUE(event.has_value());
+    queue_event_ = std::make_shared<EventFd>(std::move(*event));
+}
+
+ActivateContext TestDriver::activation(std::shared_ptr<Interrupt> interrupt,
+                                       uint64_t acked_features, EventLoop* event_loop) const {
+    ActivateContext context;
+    context.memory = memory_;
+    context.queues.push_back(make_queue());
+    context.queue_events.push_back(queue_event_);
+    context.interrupt = std::move(interrupt);
+    context.acked_features = acked_features;
+    context.event_loop = event_loop;
+    return context;
 }
 
 Queue TestDriver::make_queue(bool event_idx) const {

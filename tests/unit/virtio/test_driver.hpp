@@ -10,6 +10,7 @@
 
 #include "devices/virtio/queue/queue.hpp"
 #include "devices/virtio/queue/ring_layout.hpp"
+#include "devices/virtio/virtio_device.hpp"
 #include "memory/guest_memory.hpp"
 
 namespace zapotec::virtio::testing {
@@ -37,6 +38,11 @@ class TestDriver {
     uint16_t size() const { return size_; }
     // A queue as the transport would hand it to the device: programmed and ready.
     Queue make_queue(bool event_idx = false) const;
+    // What the transport hands a one-queue device at DRIVER_OK: this driver's memory and
+    // queue, its queue eventfd, and `interrupt`.
+    ActivateContext activation(std::shared_ptr<Interrupt> interrupt, uint64_t acked_features,
+                               EventLoop* event_loop = nullptr) const;
+    const std::shared_ptr<EventFd>& queue_event() const { return queue_event_; }
 
     // Writes descriptor `index` of the table as is, with no checks (tests write bad ones).
     void set_desc(uint16_t index, uint64_t address, uint32_t length, uint16_t flags,
@@ -64,6 +70,7 @@ class TestDriver {
   private:
     uint16_t size_;
     std::shared_ptr<GuestMemory> memory_;
+    std::shared_ptr<EventFd> queue_event_;
     uint16_t avail_idx_ = 0;
     uint16_t next_free_desc_ = 0;
     uint64_t next_data_ = kDataStart;
