@@ -14,15 +14,20 @@
 namespace zapotec::virtio {
 
 inline constexpr uint16_t kMaxQueueSize = 32768;
+// The most descriptors one indirect table may hold; the spec bounds a queue, not a table,
+// so this keeps a hostile table from making the device walk an unbounded list.
+inline constexpr uint32_t kMaxIndirectDescriptors = kMaxQueueSize;
 
-// One validated buffer of a chain: [address, address + length) lies inside guest memory.
+// One validated buffer of a chain: [address, address + length) lies inside one region of
+// guest memory and is never empty (zero-length descriptors are dropped while popping).
 struct Descriptor {
     GuestAddress address;
     uint32_t length = 0;
     bool device_writable = false;
 };
 
-// A validated descriptor chain popped from the available ring.
+// A validated descriptor chain popped from the available ring, with any indirect table
+// already followed. Device-readable buffers come first, then device-writable ones.
 struct DescriptorChain {
     uint16_t head = 0;  // Index to hand back through add_used().
     std::vector<Descriptor> descriptors;
@@ -57,6 +62,8 @@ class Queue {
 
     // The next available chain, or nullopt when the driver has posted nothing new. An error
     // means the driver broke the protocol (loop, bad index, out-of-range buffer, ...).
+    // With EVENT_IDX, pop() publishes avail_event whenever it finds the ring empty and then
+    // looks again, so a buffer the driver posts afterwards always comes with a kick.
     [[nodiscard]] Result<std::optional<DescriptorChain>> pop(const GuestMemory& memory);
     // Returns a chain to the driver with `length` bytes written into its writable buffers.
     [[nodiscard]] Result<> add_used(const GuestMemory& memory, uint16_t head, uint32_t length);
@@ -68,6 +75,10 @@ class Queue {
     void reset();
 
   private:
+    [[nodiscard]] Result<DescriptorChain> read_chain(const GuestMemory& memory,
+                                                     uint16_t head) const;
+    [[nodiscard]] Result<uint16_t> read_avail_idx(const GuestMemory& memory) const;
+
     QueueState state_;
 };
 
