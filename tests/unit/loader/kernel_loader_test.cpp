@@ -68,12 +68,13 @@ TEST(KernelLoader, ParseErrorsNameTheFile) {
               fmt::format("kernel {}: ELF kernel has no PVH entry note", file.path()));
 }
 
-// The Debian 12 cloud kernel that the VMM must boot, if the lab scripts fetched it.
-std::optional<std::string> real_kernel_path() {
+// The Debian 12 cloud kernel that the VMM must boot (vmlinuz), or the vmlinux ELF inside it,
+// if the lab scripts fetched them into out/guest/.
+std::optional<std::string> real_kernel_path(const std::string& name) {
     std::filesystem::path source_root =
         std::filesystem::path(ZAPOTEC_TEST_DATA_DIR).parent_path().parent_path();
-    for (const auto& candidate : {source_root / "out/guest/vmlinuz",
-                                  std::filesystem::path("/work/main/out/guest/vmlinuz")}) {
+    for (const auto& candidate :
+         {source_root / "out/guest" / name, std::filesystem::path("/work/main/out/guest") / name}) {
         if (std::filesystem::is_regular_file(candidate))
             return candidate.string();
     }
@@ -81,7 +82,7 @@ std::optional<std::string> real_kernel_path() {
 }
 
 TEST(KernelLoader, LoadsTheRealDebianCloudKernel) {
-    auto path = real_kernel_path();
+    auto path = real_kernel_path("vmlinuz");
     if (!path)
         GTEST_SKIP() << "no out/guest/vmlinuz (the Debian cloud kernel) has been fetched";
     auto memory = make_memory(256 * kMiB);
@@ -94,6 +95,19 @@ TEST(KernelLoader, LoadsTheRealDebianCloudKernel) {
     EXPECT_EQ(loaded->cmdline_size, 2047u);
     EXPECT_TRUE(contains(loaded->version, "cloud-amd64")) << loaded->version;
     EXPECT_LT(loaded->end, 256 * kMiB);
+}
+
+TEST(KernelLoader, LoadsTheRealDebianCloudVmlinuxThroughPvh) {
+    auto path = real_kernel_path("vmlinux");
+    if (!path)
+        GTEST_SKIP() << "no out/guest/vmlinux (the ELF inside the Debian cloud kernel) exists";
+    auto memory = make_memory(256 * kMiB);
+    auto loaded = load_kernel(memory, *path);
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+    EXPECT_EQ(loaded->format, KernelFormat::kElfPvh);
+    EXPECT_GE(loaded->entry.value, loaded->load_address.value);
+    EXPECT_LT(loaded->entry.value, loaded->end);
+    EXPECT_LT(loaded->entry.value, 1ull << 32);
 }
 
 }  // namespace
