@@ -35,8 +35,10 @@ Result<> read_file_prefix(const OpenFile& file, std::span<uint8_t> out) {
     return {};
 }
 
-Result<std::vector<uint8_t>> read_whole_file(const std::string& path) {
+Result<std::vector<uint8_t>> read_whole_file(const std::string& path, uint64_t max_size) {
     OpenFile file = TRY(open_regular_file(path));
+    if (file.size > max_size)
+        return make_error("{} is {} bytes, more than the {} allowed", path, file.size, max_size);
     std::vector<uint8_t> bytes(file.size);
     TRY(read_file_prefix(file, bytes));
     return bytes;

@@ -1,4 +1,5 @@
-// Bounds-checked reads of plain structs out of a kernel or initrd file held in memory.
+// Reading kernel and initrd files, and bounds-checked reads of plain structs out of a file
+// held in memory.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +43,8 @@ struct OpenFile {
 [[nodiscard]] Result<OpenFile> open_regular_file(const std::string& path);
 // Reads the file's first out.size() bytes into `out` (guest memory, say).
 [[nodiscard]] Result<> read_file_prefix(const OpenFile& file, std::span<uint8_t> out);
-// Reads a whole regular file; the error names the path.
-[[nodiscard]] Result<std::vector<uint8_t>> read_whole_file(const std::string& path);
+// Reads a whole regular file of at most `max_size` bytes; the error names the path.
+[[nodiscard]] Result<std::vector<uint8_t>> read_whole_file(const std::string& path,
+                                                           uint64_t max_size);
 
 }  // namespace zapotec

@@ -49,8 +49,8 @@ Result<KernelImage> load_kernel_image(const GuestMemory& memory, std::span<const
 }
 
 Result<KernelImage> load_kernel(const GuestMemory& memory, const std::string& path) {
-    // File errors already name the path.
-    auto file = TRY(with_context(read_whole_file(path), "kernel"));
+    // File errors already name the path. A kernel larger than guest RAM cannot be loaded.
+    auto file = TRY(with_context(read_whole_file(path, memory.total_size()), "kernel"));
     if (!detect_kernel_format(file))
         return make_error("kernel {} is not a bzImage or an ELF vmlinux", path);
     return with_context(load_kernel_image(memory, file), fmt::format("kernel {}", path));

@@ -2,7 +2,6 @@
 #include "arch/x86_64/boot_params.hpp"
 
 #include <algorithm>
-#include <vector>
 
 #include "arch/x86_64/layout.hpp"
 
@@ -92,12 +91,10 @@ Result<> write_pvh_start_info(const GuestMemory& memory, const CmdlinePlacement&
         module.size = initrd->size;
         TRY(memory.write_obj(GuestAddress(modlist), module));
     }
-    std::vector<HvmMemmapEntry> table;
-    for (const auto& entry : e820)
-        table.push_back(
-            HvmMemmapEntry{entry.address, entry.size, static_cast<uint32_t>(entry.type), 0});
-    TRY(memory.write(GuestAddress(memmap), std::span(reinterpret_cast<const uint8_t*>(table.data()),
-                                                     table.size() * sizeof(HvmMemmapEntry))));
+    for (size_t i = 0; i < e820.size(); ++i) {
+        HvmMemmapEntry entry{e820[i].address, e820[i].size, static_cast<uint32_t>(e820[i].type), 0};
+        TRY(memory.write_obj(GuestAddress(memmap + i * sizeof(HvmMemmapEntry)), entry));
+    }
     return memory.write_obj(GuestAddress(start), info);
 }
 

@@ -59,6 +59,15 @@ TEST(KernelLoader, DirectoryIsRejected) {
     EXPECT_TRUE(contains(loaded.error().message(), "not a regular file"));
 }
 
+TEST(KernelLoader, FileLargerThanGuestMemoryIsNotRead) {
+    auto memory = make_memory(kMiB);
+    TempFile file(std::vector<uint8_t>(2 * kMiB));
+    auto loaded = load_kernel(memory, file.path());
+    ASSERT_FALSE(loaded.has_value());
+    EXPECT_TRUE(contains(loaded.error().message(), "more than the 1048576 allowed"))
+        << loaded.error().message();
+}
+
 TEST(KernelLoader, ParseErrorsNameTheFile) {
     auto memory = make_memory(64 * kMiB);
     TempFile file(test::make_elf(test::ElfSpec{.with_pvh_note = false}));
