@@ -15,10 +15,9 @@
 namespace zapotec::x86_64 {
 
 // The kernel lays these structs out as two 32-bit words (count and padding) followed by the
-// entries. The entries therefore start at byte 8 in the ioctl ABI. Never use the struct's
-// `entries` member from C++: with the uapi headers of Linux 6.1 (Debian 12),
-// __DECLARE_FLEX_ARRAY wraps the array next to an empty struct, which has size 1 in C++, so
-// `offsetof(kvm_msrs, entries)` is 16 and `offsetof(kvm_cpuid2, entries)` is 12 there.
+// entries, so the entries start at byte 8. The buffer places them there itself rather than
+// through the struct's `entries` member, whose C++ offset is wrong with Linux 6.1's uapi
+// headers unless arch/x86_64/kvm_uapi.hpp came first (see there).
 inline constexpr std::size_t kFamHeaderSize = 2 * sizeof(uint32_t);
 
 // Header is the fixed part (kvm_msrs), Entry the element of the trailing array

@@ -1,9 +1,9 @@
 // The x87 and SSE state a vCPU boots with.
 #pragma once
 
-#include <linux/kvm.h>
-
 #include <cstdint>
+
+#include "arch/x86_64/kvm_uapi.hpp"
 
 namespace zapotec::x86_64 {
 

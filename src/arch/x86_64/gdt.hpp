@@ -1,12 +1,11 @@
 // The boot GDT and empty IDT, segment descriptor encoding, and descriptor -> kvm_segment.
 #pragma once
 
-#include <linux/kvm.h>
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "arch/x86_64/kvm_uapi.hpp"
 #include "arch/x86_64/layout.hpp"
 #include "base/error.hpp"
 #include "memory/guest_memory.hpp"

@@ -1,9 +1,9 @@
 // Local APIC register access in kvm_lapic_state and the LINT0/LINT1 setup of the boot vCPU.
 #pragma once
 
-#include <linux/kvm.h>
-
 #include <cstdint>
+
+#include "arch/x86_64/kvm_uapi.hpp"
 
 namespace zapotec::x86_64 {
 

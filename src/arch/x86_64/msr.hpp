@@ -2,14 +2,13 @@
 // kvm_msrs buffer that KVM_SET_MSRS and KVM_GET_MSRS take.
 #pragma once
 
-#include <linux/kvm.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
 
 #include "arch/x86_64/fam_buffer.hpp"
+#include "arch/x86_64/kvm_uapi.hpp"
 #include "base/error.hpp"
 
 namespace zapotec::x86_64 {

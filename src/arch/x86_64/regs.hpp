@@ -1,9 +1,9 @@
 // The boot vCPU's registers for Linux's 64-bit boot protocol and for the PVH entry point.
 #pragma once
 
-#include <linux/kvm.h>
-
 #include <cstdint>
+
+#include "arch/x86_64/kvm_uapi.hpp"
 
 namespace zapotec::x86_64 {
 
