@@ -1,0 +1,85 @@
+# The VMM seam of the lab: how L1 starts an L2 guest. Sourced by the L1 /init
+# and by scenarios.sh (busybox ash). LAB_VMM picks the backend:
+#   zapotec  the VMM under test (/usr/bin/zapotec)
+#   qemu     QEMU with KVM inside L1, to validate the guest and the scenarios
+#            without zapotec, and as a baseline for benchmarks
+# shellcheck shell=dash
+
+LAB_VMM=${LAB_VMM:-zapotec}
+# QEMU machine for LAB_VMM=qemu: q35 (SeaBIOS) or microvm (qboot, pcie=on).
+LAB_QEMU_MACHINE=${LAB_QEMU_MACHINE:-q35}
+export LAB_VMM LAB_QEMU_MACHINE
+L2_KERNEL=/l2/vmlinuz
+L2_INITRD=/l2/initrd.img
+
+# A line the VMM prints on stderr when the guest panicked (extended regex).
+# zapotec reports a pvpanic event in words; QEMU's -d guest_errors says
+# "Guest crashed" when -action panic=exit-failure ends it.
+vmm_panic_pattern() {
+    case ${LAB_VMM} in
+        qemu) echo 'Guest crashed|[Pp]anic' ;;
+        *) echo '[Pp]anic' ;;
+    esac
+}
+
+# Checks that the backend can run at all; prints why not and fails otherwise.
+vmm_check() {
+    [ -c /dev/kvm ] || { echo "no /dev/kvm in L1"; return 1; }
+    case ${LAB_VMM} in
+        zapotec) command -v zapotec >/dev/null || { echo "no zapotec binary in L1"; return 1; } ;;
+        qemu) command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64 in L1"; return 1; } ;;
+        *) echo "unknown LAB_VMM=${LAB_VMM}"; return 1 ;;
+    esac
+}
+
+# vmm_run CPUS MEMORY_MIB CMDLINE [DISK[,ro]]...
+# Boots /l2/vmlinuz + /l2/initrd.img with CMDLINE (empty: the VMM's default);
+# the first disk is /dev/vda. The guest console is stdout, VMM diagnostics go
+# to stderr; the exit status is the VMM's. The caller adds `timeout`; with
+# VMM_EXEC=exec the VMM replaces the calling shell, so that timeout's signal
+# reaches the VMM itself rather than a shell that would leave it running.
+vmm_run() {
+    _cpus=$1 _mem=$2 _cmdline=$3
+    shift 3
+    # Turn each DISK argument into the backend's options, in place.
+    _n=$#
+    while [ "${_n}" -gt 0 ]; do
+        _disk=$1
+        shift
+        case ${LAB_VMM} in
+            qemu)
+                _ro=
+                case ${_disk} in *,ro) _disk=${_disk%,ro} _ro=,readonly=on ;; esac
+                set -- "$@" -drive "file=${_disk},if=virtio,format=raw${_ro}"
+                ;;
+            *) set -- "$@" --disk "${_disk}" ;;
+        esac
+        _n=$((_n - 1))
+    done
+    case ${LAB_VMM} in
+        zapotec)
+            if [ -n "${_cmdline}" ]; then
+                set -- --cmdline "${_cmdline}" "$@"
+            fi
+            ${VMM_EXEC:-} zapotec run --kernel "${L2_KERNEL}" --initrd "${L2_INITRD}" \
+                --cpus "${_cpus}" --memory "${_mem}" "$@"
+            ;;
+        qemu)
+            case ${LAB_QEMU_MACHINE} in
+                microvm) _machine=microvm,pcie=on,rtc=on ;;
+                *) _machine=${LAB_QEMU_MACHINE} ;;
+            esac
+            ${VMM_EXEC:-} qemu-system-x86_64 -enable-kvm -M "${_machine}" -cpu host \
+                -smp "${_cpus}" -m "${_mem}" -display none -nodefaults -no-user-config \
+                -serial mon:stdio -no-reboot \
+                -device virtio-rng-pci -device pvpanic-pci \
+                -action panic=exit-failure -d guest_errors \
+                -kernel "${L2_KERNEL}" -initrd "${L2_INITRD}" \
+                -append "${_cmdline:-console=ttyS0}" "$@"
+            ;;
+        *)
+            echo "vmm_run: unknown LAB_VMM=${LAB_VMM}" >&2
+            return 2
+            ;;
+    esac
+}
