@@ -2,7 +2,7 @@
 // every route (the irqchip pins and the MSI routes) and commits them together.
 #pragma once
 
-#include <linux/kvm.h>
+#include "arch/x86_64/kvm_uapi.hpp"
 
 #include <cstdint>
 #include <map>

@@ -1,7 +1,7 @@
 // /dev/kvm: the root of the ownership chain Kvm -> Vm -> Vcpu.
 #pragma once
 
-#include <linux/kvm.h>
+#include "arch/x86_64/kvm_uapi.hpp"
 
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
 // A KVM vCPU: register state accessors and KVM_RUN.
 #pragma once
 
-#include <linux/kvm.h>
+#include "arch/x86_64/kvm_uapi.hpp"
 
 #include <cstdint>
 #include <vector>

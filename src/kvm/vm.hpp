@@ -2,7 +2,7 @@
 // ioeventfds and GSI routing. vCPUs are created from it.
 #pragma once
 
-#include <linux/kvm.h>
+#include "arch/x86_64/kvm_uapi.hpp"
 
 #include <cstdint>
 #include <vector>

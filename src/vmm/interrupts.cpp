@@ -35,6 +35,18 @@ void KvmMsiVectors::trigger(uint16_t vector) {
     }
 }
 
+Result<std::shared_ptr<IrqfdLine>> IrqfdLine::create(const kvm::Vm& vm, uint32_t gsi) {
+    auto event = TRY(EventFd::create(EFD_NONBLOCK));
+    TRY(vm.register_irqfd(event.fd(), gsi));
+    return std::shared_ptr<IrqfdLine>(new IrqfdLine(std::move(event)));
+}
+
+void IrqfdLine::trigger() {
+    if (auto signalled = event_.signal(); !signalled) {
+        spdlog::warn("irqfd: {}", signalled.error().message());
+    }
+}
+
 Result<> KvmNotifyRegistry::add(int event_fd, uint64_t address) {
     return vm_.register_ioevent(event_fd, kvm::IoEventSpace::Mmio, address, length());
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/event_fd.hpp"
+#include "devices/irq_line.hpp"
 #include "devices/pci/msix.hpp"
 #include "devices/virtio/pci/virtio_pci_device.hpp"
 #include "kvm/gsi_router.hpp"
@@ -30,6 +31,17 @@ class KvmMsiVectors : public pci::MsiVectors {
         : router_(router), vectors_(std::move(vectors)) {}
     kvm::GsiRouter& router_;
     std::vector<Vector> vectors_;
+};
+
+// An edge-triggered interrupt line into the in-kernel IOAPIC/PIC, through an irqfd.
+class IrqfdLine : public IrqLine {
+public:
+    [[nodiscard]] static Result<std::shared_ptr<IrqfdLine>> create(const kvm::Vm& vm, uint32_t gsi);
+    void trigger() override;
+
+private:
+    explicit IrqfdLine(EventFd event) : event_(std::move(event)) {}
+    EventFd event_;
 };
 
 class KvmNotifyRegistry : public virtio::NotifyRegistry {

@@ -10,10 +10,13 @@
 #include <vector>
 
 #include "bus/bus.hpp"
+#include "devices/legacy/console_input.hpp"
+#include "devices/legacy/serial.hpp"
 #include "devices/pci/pci_root.hpp"
 #include "devices/virtio/virtio_device.hpp"
 #include "event/event_loop.hpp"
 #include "kvm/gsi_router.hpp"
+#include "arch/x86_64/kvm_uapi.hpp"
 #include "kvm/kvm.hpp"
 #include "kvm/vm.hpp"
 #include "memory/guest_memory.hpp"
@@ -44,6 +47,7 @@ class Vmm {
     friend class VmBuilder;
     Vmm(kvm::Kvm kvm, kvm::Vm vm) : kvm_(std::move(kvm)), vm_(std::move(vm)) {}
     void stop_vcpus();
+    [[nodiscard]] Result<> watch_termination_signals();
 
     kvm::Kvm kvm_;
     kvm::Vm vm_;
@@ -57,8 +61,10 @@ class Vmm {
     std::vector<std::shared_ptr<virtio::VirtioDevice>> virtio_devices_;
     std::vector<std::shared_ptr<pci::PciDevice>> pci_devices_;
     std::vector<std::unique_ptr<VcpuThread>> vcpus_;
-    std::vector<std::shared_ptr<void>> keep_alive_;  // Helpers whose lifetime is the VM's.
+    std::shared_ptr<legacy::Serial8250> serial_;
+    std::unique_ptr<legacy::ConsoleInput> console_input_;
 
+    UniqueFd signal_fd_;
     std::mutex exit_mutex_;
     std::optional<VmExit> exit_;
 };
