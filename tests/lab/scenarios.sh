@@ -73,7 +73,11 @@ report() {
         echo "LAB-RESULT ${_scn} FAIL ${PROBLEMS}; ${_detail}"
         for _f in out err; do
             [ -s "${WORK}/${_scn}.${_f}" ] || continue
-            echo "LAB-LOG ${_scn} | --- last lines of guest ${_f} (${_f} = $([ ${_f} = out ] && echo console || echo stderr)) ---"
+            if [ "${_f}" = out ]; then
+                echo "LAB-LOG ${_scn} | --- last lines of the guest console (the VMM's stdout) ---"
+            else
+                echo "LAB-LOG ${_scn} | --- last lines of the VMM's stderr ---"
+            fi
             tail -n 40 "${WORK}/${_scn}.${_f}" | sed "s/^/LAB-LOG ${_scn} | /"
         done
     fi
