@@ -73,7 +73,11 @@ report() {
         echo "LAB-RESULT ${_scn} FAIL ${PROBLEMS}; ${_detail}"
         for _f in out err; do
             [ -s "${WORK}/${_scn}.${_f}" ] || continue
-            echo "LAB-LOG ${_scn} | --- last lines of guest ${_f} (${_f} = $([ ${_f} = out ] && echo console || echo stderr)) ---"
+            if [ "${_f}" = out ]; then
+                echo "LAB-LOG ${_scn} | --- last lines of the guest console (the VMM's stdout) ---"
+            else
+                echo "LAB-LOG ${_scn} | --- last lines of the VMM's stderr ---"
+            fi
             tail -n 40 "${WORK}/${_scn}.${_f}" | sed "s/^/LAB-LOG ${_scn} | /"
         done
     fi
@@ -81,7 +85,12 @@ report() {
     TIMED_OUT=0
 }
 
-common_detail() { echo "rc=${RC} time=${SECONDS_TAKEN}s boot=$(guest_value "$1" init_uptime)s"; }
+# The VMM's exit status, the wall time of the whole L2 run as L1 sees it, and
+# the guest's uptime when its /init ran the test.
+common_detail() {
+    _up=$(guest_value "$1" init_uptime)
+    echo "rc=${RC} time=${SECONDS_TAKEN}s guest_init_at=${_up:-?}s"
+}
 
 scenario_boot() {
     _scn=$1 _cpus=$2 _mem=$3
@@ -113,7 +122,7 @@ scenario_blk_rw() {
     [ "${_hello}" = "${HELLO_TEXT}" ] || fail "guest read hello='${_hello}'"
     [ "$(guest_value blk_rw write)" = ok ] || fail "guest write=$(guest_value blk_rw write)"
     [ "${_read}" = "${_token}" ] || fail "image /newfile='${_read}', expected '${_token}'"
-    report blk_rw "hello_read=ok newfile_on_host=$([ "${_read}" = "${_token}" ] && echo ok || echo bad) $(common_detail blk_rw)"
+    report blk_rw "hello_read=$([ "${_hello}" = "${HELLO_TEXT}" ] && echo ok || echo bad) newfile_on_host=$([ "${_read}" = "${_token}" ] && echo ok || echo bad) $(common_detail blk_rw)"
 }
 
 scenario_blk_ro() {

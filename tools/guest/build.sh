@@ -25,7 +25,7 @@ ROOTFS_MIB=16
 # Modules the guest loads, by name; dependencies are added from modules.dep.
 # Names the kernel has built in or lacks are reported in modules.txt.
 GUEST_MODULES=(
-    virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
+    virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mmio
     virtio_blk rng_core virtio_rng
     crc16 mbcache jbd2 crc32c_generic ext4
     virtio_net pvpanic pvpanic_pci
@@ -34,8 +34,8 @@ GUEST_MODULES=(
 ensure_pkgs busybox-static cpio e2fsprogs zstd kmod xz-utils
 
 # 1. The kernel: download and unpack the cloud kernel package (cached).
-pkg=$(resolve_kernel_pkg)
-fetch_kernel "${pkg}" "${OUT}/cache" "${OUT}/kernel"
+fetch_kernel "${OUT}/cache" "${OUT}/kernel"
+pkg=$(<"${OUT}/kernel/.zapotec-pkg")
 kver=$(kernel_version "${OUT}/kernel")
 if [[ ! -f ${OUT}/vmlinuz || ${OUT}/kernel/.zapotec-pkg -nt ${OUT}/vmlinuz ]]; then
     cp "${OUT}/kernel/boot/vmlinuz-${kver}" "${OUT}/vmlinuz"

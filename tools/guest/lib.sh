@@ -58,11 +58,14 @@ resolve_kernel_pkg() {
     printf '%s\n' "${pkg}"
 }
 
-# Downloads the kernel package into CACHE and unpacks it into KROOT (never
-# installs it on the host). Skips both steps when KROOT already holds PKG.
-# Also runs depmod there: Debian ships no modules.dep, it is made on install.
+# Makes KROOT hold the unpacked cloud kernel package (never installed on the
+# host), downloading it into CACHE. Skips everything when KROOT already holds
+# the package the metapackage currently depends on. If the download fails,
+# runs apt-get update, resolves the package again and retries once. Also runs
+# depmod there: Debian ships no modules.dep, it is made on install.
 fetch_kernel() {
-    local pkg=$1 cache=$2 kroot=$3
+    local cache=$1 kroot=$2 pkg
+    pkg=$(resolve_kernel_pkg)
     if [[ -f ${kroot}/.zapotec-pkg && $(<"${kroot}/.zapotec-pkg") == "${pkg}" ]]; then
         return 0
     fi
@@ -70,15 +73,11 @@ fetch_kernel() {
     local deb
     deb=$(find "${cache}" -maxdepth 1 -name "${pkg}_*.deb" -print -quit)
     if [[ -z ${deb} ]]; then
-        log "downloading ${pkg}"
-        # Running as root, apt would warn that _apt cannot write to CACHE.
-        local sandbox=()
-        [[ ${EUID} -eq 0 ]] && sandbox=(-o APT::Sandbox::User=root)
-        if ! (cd "${cache}" && apt-get -q "${sandbox[@]}" download "${pkg}" >&2); then
+        if ! download_deb "${cache}" "${pkg}"; then
             log "apt-get download failed; running apt-get update and retrying"
             as_root apt-get -q -o DPkg::Lock::Timeout=600 update >&2 || die "apt-get update failed"
-            (cd "${cache}" && apt-get -q "${sandbox[@]}" download "${pkg}" >&2) ||
-                die "cannot download ${pkg}"
+            pkg=$(resolve_kernel_pkg)
+            download_deb "${cache}" "${pkg}" || die "cannot download ${pkg}"
         fi
         deb=$(find "${cache}" -maxdepth 1 -name "${pkg}_*.deb" -print -quit)
     fi
@@ -90,6 +89,15 @@ fetch_kernel() {
     kver=$(kernel_version "${kroot}")
     depmod -b "${kroot}" "${kver}" || die "depmod failed for ${kver}"
     printf '%s\n' "${pkg}" >"${kroot}/.zapotec-pkg"
+}
+
+# apt-get download PKG into DIR.
+download_deb() {
+    local dir=$1 pkg=$2 sandbox=()
+    log "downloading ${pkg}"
+    # Running as root, apt would warn that _apt cannot write to DIR.
+    [[ ${EUID} -eq 0 ]] && sandbox=(-o APT::Sandbox::User=root)
+    (cd "${dir}" && apt-get -q "${sandbox[@]}" download "${pkg}" >&2)
 }
 
 # Prints the kernel release found in an unpacked kernel package.
