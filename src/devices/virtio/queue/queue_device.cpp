@@ -53,6 +53,7 @@ Result<> QueueDevice::activate(ActivateContext context) {
     if (context.event_loop && weak.expired())
         return make_error("{}: a device must be owned by a shared_ptr to be activated", name());
     broken_ = false;
+    acked_features_ = context.acked_features;
     context_ = std::move(context);
     if (!context_->event_loop)
         return {};
@@ -68,6 +69,7 @@ Result<> QueueDevice::activate(ActivateContext context) {
         if (!added) {
             unregister_events();
             context_.reset();
+            acked_features_ = 0;
             return std::unexpected(added.error().context(name()));
         }
         registered_fds_.push_back(event->fd());
@@ -81,6 +83,7 @@ void QueueDevice::reset() {
     std::lock_guard lock(mutex_);
     unregister_events();
     context_.reset();
+    acked_features_ = 0;
     broken_ = false;
 }
 
@@ -134,11 +137,6 @@ void QueueDevice::mark_broken(size_t queue_index, const Error& error) {
         return;
     spdlog::warn("{}: queue {}: {}; ignoring the driver until it resets the device", name(),
                  queue_index, error.message());
-}
-
-uint64_t QueueDevice::acked_features() const {
-    std::lock_guard lock(mutex_);
-    return context_ ? context_->acked_features : 0;
 }
 
 std::vector<QueueState> QueueDevice::queue_states() const {
