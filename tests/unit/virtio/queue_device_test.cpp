@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+
 #include <chrono>
 #include <thread>
 
@@ -113,6 +115,19 @@ TEST_F(QueueDeviceTest, ServesAQueueFromTheLoopThread) {
     loop_->stop();
     loop_thread.join();
     EXPECT_EQ(interrupt_->queue_signals, 120);
+}
+
+TEST_F(QueueDeviceTest, MakesQueueEventsNonBlocking) {
+    auto blocking = EventFd::create();
+    ASSERT_TRUE(blocking.has_value());
+    auto event = std::make_shared<EventFd>(std::move(*blocking));
+    ActivateContext context = driver_.activation(interrupt_, kFeatures, loop_.get());
+    context.queue_events[0] = event;
+    ASSERT_TRUE(device_->activate(std::move(context)).has_value());
+    EXPECT_TRUE(::fcntl(event->fd(), F_GETFL) & O_NONBLOCK);
+    drain_loop();
+    // A stray wake-up with nothing to read must not block the loop thread.
+    EXPECT_EQ(event->consume().value_or(99), 0u);
 }
 
 TEST_F(QueueDeviceTest, RejectsBadActivations) {
