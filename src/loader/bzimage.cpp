@@ -68,8 +68,12 @@ Result<ParsedKernel> parse_bzimage(std::span<const uint8_t> file) {
     if (!looks_like_bzimage(file))
         return make_error("bzImage has no \"HdrS\" setup header magic at 0x202");
     SetupHeader header = TRY(copy_setup_header(file));
-    if (header.boot_flag != kBootFlagMagic)
-        return make_error("bzImage boot_flag is {:#x}, not 0xaa55", header.boot_flag);
+    // SetupHeader is packed: fields are copied out before anything takes a reference to them.
+    const uint16_t boot_flag = header.boot_flag;
+    const uint64_t pref_address = header.pref_address;
+    const uint64_t init_size = header.init_size;
+    if (boot_flag != kBootFlagMagic)
+        return make_error("bzImage boot_flag is {:#x}, not 0xaa55", boot_flag);
     if (header.version < kBootProtocol2_12) {
         return make_error("bzImage uses boot protocol {}.{}; 2.12 or later is needed",
                           header.version >> 8, header.version & 0xff);
@@ -93,18 +97,18 @@ Result<ParsedKernel> parse_bzimage(std::span<const uint8_t> file) {
     // at its load address rounded up to kernel_alignment, but never below pref_address (the
     // configured LOAD_PHYSICAL_ADDR), and a fixed one at pref_address.
     const uint64_t load = x86_64::kHighMemoryStart;
-    uint64_t runs_at = std::max(load, header.pref_address);
+    uint64_t runs_at = std::max(load, pref_address);
     if (header.relocatable_kernel)
         runs_at = std::max(runs_at, align_up(load, header.kernel_alignment));
-    if (runs_at > UINT64_MAX - header.init_size)
-        return make_error("bzImage pref_address {:#x} is out of range", header.pref_address);
+    if (runs_at > UINT64_MAX - init_size)
+        return make_error("bzImage pref_address {:#x} is out of range", pref_address);
 
     ParsedKernel parsed;
     KernelImage& image = parsed.image;
     image.format = KernelFormat::kBzImage;
     image.load_address = GuestAddress(load);
     image.entry = GuestAddress(load + kBzImage64BitEntryOffset);
-    image.end = std::max(load + kernel_size, runs_at + header.init_size);
+    image.end = std::max(load + kernel_size, runs_at + init_size);
     image.version = read_version(file, header);
     image.setup_header = header;
     image.boot_protocol = header.version;

@@ -51,6 +51,15 @@ TEST_F(BlockTest, WritesReachTheImage) {
     EXPECT_EQ(device_->metrics().write_ops, 1u);
 }
 
+TEST_F(BlockTest, WritesThroughWhenTheDriverDidNotAcceptFlush) {
+    ASSERT_TRUE(start(/*read_only=*/false, kFeatureVersion1));
+    auto posted = post(RequestType::Out, 0, 1024, false);
+    std::memset(driver_.bytes(posted.data, 1024).data(), 0x5a, 1024);
+    process();
+    EXPECT_EQ(status(posted), kOk);
+    EXPECT_EQ(read_image(0, 1024), std::vector<uint8_t>(1024, 0x5a));
+}
+
 TEST_F(BlockTest, ScattersAcrossBuffersAndIndirectTables) {
     ASSERT_TRUE(start());
     uint64_t header = driver_.allocate(16);

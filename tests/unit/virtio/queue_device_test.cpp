@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+
+#include <chrono>
+#include <thread>
+
 #include "counting_interrupt.hpp"
 #include "devices/virtio/rng/rng_device.hpp"
 #include "test_driver.hpp"
@@ -85,6 +90,44 @@ TEST_F(QueueDeviceTest, DestroyingAnActiveDeviceUnwatchesItsQueues) {
     ASSERT_TRUE(driver_.queue_event()->signal().has_value());
     drain_loop();
     EXPECT_EQ(driver_.used_idx(), 0);
+}
+
+// The event loop runs on its own thread while this one plays the vCPU: activation, kicks and
+// reset cross threads as they do in the VMM.
+TEST_F(QueueDeviceTest, ServesAQueueFromTheLoopThread) {
+    std::thread loop_thread([this] { EXPECT_TRUE(loop_->run().has_value()); });
+    auto wait_for_used = [](const TestDriver& driver, uint16_t expected) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (driver.used_idx() != expected && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+        return driver.used_idx() == expected;
+    };
+    for (int activation = 0; activation < 3; ++activation) {
+        TestDriver driver;
+        ASSERT_TRUE(device_->activate(driver.activation(interrupt_, kFeatures, loop_.get())));
+        for (uint16_t i = 1; i <= 40; ++i) {
+            driver.post({{driver.allocate(32), 32, true}});
+            ASSERT_TRUE(driver.queue_event()->signal().has_value());
+            ASSERT_TRUE(wait_for_used(driver, i)) << "request " << i;
+        }
+        device_->reset();
+    }
+    loop_->stop();
+    loop_thread.join();
+    EXPECT_EQ(interrupt_->queue_signals, 120);
+}
+
+TEST_F(QueueDeviceTest, MakesQueueEventsNonBlocking) {
+    auto blocking = EventFd::create();
+    ASSERT_TRUE(blocking.has_value());
+    auto event = std::make_shared<EventFd>(std::move(*blocking));
+    ActivateContext context = driver_.activation(interrupt_, kFeatures, loop_.get());
+    context.queue_events[0] = event;
+    ASSERT_TRUE(device_->activate(std::move(context)).has_value());
+    EXPECT_TRUE(::fcntl(event->fd(), F_GETFL) & O_NONBLOCK);
+    drain_loop();
+    // A stray wake-up with nothing to read must not block the loop thread.
+    EXPECT_EQ(event->consume().value_or(99), 0u);
 }
 
 TEST_F(QueueDeviceTest, RejectsBadActivations) {

@@ -104,6 +104,13 @@ RequestStatus BlockDevice::execute(const Request& request, const GuestMemory& me
     } else {
         metrics_.write_bytes += length;
         ++metrics_.write_ops;
+        // A driver that did not accept FLUSH expects a write-through disk (virtio 1.x, 5.2.5).
+        if (!(acked_features() & kBlockFeatureFlush)) {
+            if (auto flushed = image_.flush(); !flushed) {
+                spdlog::warn("{}: {}", name(), flushed.error().message());
+                return RequestStatus::IoError;
+            }
+        }
     }
     return RequestStatus::Ok;
 }

@@ -1,6 +1,7 @@
 // Activation, queue event handling and the processing loop shared by queue-driven devices.
 #include "devices/virtio/queue/queue_device.hpp"
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 
 #include "base/log.hpp"
@@ -12,6 +13,15 @@ namespace {
 // A queue is served for at most this many rounds of its size in one go, so a driver that
 // keeps refilling its ring cannot starve the other devices on the event loop.
 constexpr size_t kRoundsPerRun = 4;
+
+// The loop thread must never block on a kick: a handler can run after another one already
+// consumed the count (reset and activation race with the loop), so reads must not wait.
+Result<> make_nonblocking(int fd) {
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || (!(flags & O_NONBLOCK) && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0))
+        return errno_error(fmt::format("make queue eventfd {} non-blocking", fd));
+    return {};
+}
 
 }  // namespace
 
@@ -40,6 +50,8 @@ Result<> QueueDevice::activate(ActivateContext context) {
     for (size_t i = 0; i < count; ++i) {
         if (!context.queue_events[i])
             return make_error("{}: queue {} has no eventfd", name(), i);
+        if (auto nonblocking = make_nonblocking(context.queue_events[i]->fd()); !nonblocking)
+            return std::unexpected(nonblocking.error().context(name()));
         Queue& queue = context.queues[i];
         queue.state().event_idx = event_idx;
         if (!queue.state().ready)
@@ -53,6 +65,7 @@ Result<> QueueDevice::activate(ActivateContext context) {
     if (context.event_loop && weak.expired())
         return make_error("{}: a device must be owned by a shared_ptr to be activated", name());
     broken_ = false;
+    acked_features_ = context.acked_features;
     context_ = std::move(context);
     if (!context_->event_loop)
         return {};
@@ -68,6 +81,7 @@ Result<> QueueDevice::activate(ActivateContext context) {
         if (!added) {
             unregister_events();
             context_.reset();
+            acked_features_ = 0;
             return std::unexpected(added.error().context(name()));
         }
         registered_fds_.push_back(event->fd());
@@ -81,6 +95,7 @@ void QueueDevice::reset() {
     std::lock_guard lock(mutex_);
     unregister_events();
     context_.reset();
+    acked_features_ = 0;
     broken_ = false;
 }
 
@@ -134,11 +149,6 @@ void QueueDevice::mark_broken(size_t queue_index, const Error& error) {
         return;
     spdlog::warn("{}: queue {}: {}; ignoring the driver until it resets the device", name(),
                  queue_index, error.message());
-}
-
-uint64_t QueueDevice::acked_features() const {
-    std::lock_guard lock(mutex_);
-    return context_ ? context_->acked_features : 0;
 }
 
 std::vector<QueueState> QueueDevice::queue_states() const {

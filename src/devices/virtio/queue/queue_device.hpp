@@ -48,8 +48,10 @@ class QueueDevice : public VirtioDevice, public std::enable_shared_from_this<Que
                                                         const GuestMemory& memory,
                                                         const DescriptorChain& chain) = 0;
 
-    // What a device's save() needs; empty/zero while inactive.
-    uint64_t acked_features() const;
+    // The features the driver accepted; zero while inactive. Safe from handle_chain().
+    uint64_t acked_features() const { return acked_features_.load(); }
+    // The queues' registers and progress, for save(); empty while inactive. Takes the
+    // mutex, so it must not be called from handle_chain().
     std::vector<QueueState> queue_states() const;
 
   private:
@@ -60,6 +62,7 @@ class QueueDevice : public VirtioDevice, public std::enable_shared_from_this<Que
     std::optional<ActivateContext> context_;
     std::vector<int> registered_fds_;
     std::atomic<bool> broken_{false};
+    std::atomic<uint64_t> acked_features_{0};
 };
 
 }  // namespace zapotec::virtio
