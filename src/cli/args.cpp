@@ -153,7 +153,7 @@ Result<VmConfig> vm_from_run_flags(const RawArgs& raw) {
 
 ArgsExit usage_error(const std::string& message) {
     return ArgsExit{kExitUsage,
-                    fmt::format("zapotec: {}\nRun with --help for more information.\n", message)};
+                    fmt::format("zapotec: {} (see --help)\n", message)};
 }
 
 std::variant<Command, ArgsExit> make_command(const RawArgs& raw) {
