@@ -152,8 +152,7 @@ Result<VmConfig> vm_from_run_flags(const RawArgs& raw) {
 }
 
 ArgsExit usage_error(const std::string& message) {
-    return ArgsExit{kExitUsage,
-                    fmt::format("zapotec: {} (see --help)\n", message)};
+    return ArgsExit{kExitUsage, fmt::format("zapotec: {} (see --help)\n", message)};
 }
 
 std::variant<Command, ArgsExit> make_command(const RawArgs& raw) {

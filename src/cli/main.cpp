@@ -43,14 +43,18 @@ int main(int argc, char** argv) {
         return fail(checked.error().message());
     }
     auto vmm = Vmm::build(command.vm, options);
-    if (!vmm) return fail(vmm.error().message());
+    if (!vmm)
+        return fail(vmm.error().message());
 
     auto raw_mode = TerminalRawMode::enter_if_terminal(STDIN_FILENO);
-    if (!raw_mode) spdlog::warn("console input: {}", raw_mode.error().message());
+    if (!raw_mode)
+        spdlog::warn("console input: {}", raw_mode.error().message());
     auto exit = (*vmm)->run();
     raw_mode = nullptr;  // Restore the terminal before anything else is printed.
-    if (!exit) return fail(exit.error().message(), 2);
-    if (exit->exit_code() != 0) return fail(exit->message, exit->exit_code());
+    if (!exit)
+        return fail(exit.error().message(), 2);
+    if (exit->exit_code() != 0)
+        return fail(exit->message, exit->exit_code());
     spdlog::info("{}", exit->message);
     return 0;
 }

@@ -7,6 +7,7 @@
 #include "arch/x86_64/layout.hpp"
 #include "arch/x86_64/page_tables.hpp"
 #include "arch/x86_64/regs.hpp"
+#include "arch/x86_64/reset_vector.hpp"
 #include "base/log.hpp"
 #include "kvm/kvm.hpp"
 #include "loader/cmdline.hpp"
@@ -21,12 +22,15 @@ constexpr uint64_t kMaxKernelBytes = 512ull << 20;
 }  // namespace
 
 Result<> check_kernel_runs_here(const std::string& kernel_path) {
-    if (!kvm::host_is_pvm()) return {};
+    if (!kvm::host_is_pvm())
+        return {};
     auto bytes = TRY(read_whole_file(kernel_path, kMaxKernelBytes));
-    if (detect_kernel_format(bytes) != KernelFormat::kBzImage) return {};
+    if (detect_kernel_format(bytes) != KernelFormat::kBzImage)
+        return {};
     auto parsed = parse_kernel_image(bytes);
     std::string version = parsed ? parsed->image.version : "";
-    if (version.find("pvm") != std::string::npos) return {};
+    if (version.find("pvm") != std::string::npos)
+        return {};
     return make_error(
         "{}: this host's /dev/kvm is kvm_pvm (PVM: no VT-x/AMD-V), which runs only PVM-aware "
         "guest kernels, and this stock Linux kernel{} is not one; run it on a host with "
@@ -42,7 +46,8 @@ Result<BootEntry> load_boot_image(const GuestMemory& memory, const VmConfig& con
                  kernel.version.empty() ? "ELF (PVH entry)" : kernel.version);
 
     std::optional<InitrdPlacement> initrd;
-    if (boot.initrd_path) initrd = TRY(load_initrd(memory, *boot.initrd_path, kernel));
+    if (boot.initrd_path)
+        initrd = TRY(load_initrd(memory, *boot.initrd_path, kernel));
 
     KernelCmdline cmdline;
     TRY(cmdline.append(boot.boot_args));
@@ -52,6 +57,7 @@ Result<BootEntry> load_boot_image(const GuestMemory& memory, const VmConfig& con
     acpi::AcpiConfig acpi_config;
     acpi_config.vcpu_count = config.machine.vcpu_count;
     GuestAddress rsdp = TRY(acpi::write_acpi_tables(memory, acpi_config));
+    TRY(write_reset_vector_stub(memory));
 
     BootEntry entry;
     entry.format = kernel.format;

@@ -25,7 +25,7 @@ namespace zapotec {
 using namespace x86_64;
 
 class VmBuilder {
-public:
+  public:
     VmBuilder(Vmm& vmm, const VmConfig& config, const BuildOptions& options)
         : vmm_(vmm), config_(config), options_(options) {}
 
@@ -40,7 +40,7 @@ public:
         return {};
     }
 
-private:
+  private:
     Result<> setup_platform() {
         const kvm::Vm& vm = vmm_.vm_;
         TRY(vm.set_tss_address(kKvmTssAddress));
@@ -56,12 +56,12 @@ private:
         uint64_t bytes = config_.machine.mem_size_mib << 20;
         uint64_t low = std::min(bytes, kMmioHoleStart);
         std::vector<GuestRegionSpec> specs{{GuestAddress(0), low}};
-        if (bytes > low) specs.push_back({GuestAddress(kMmioHoleEnd), bytes - low});
+        if (bytes > low)
+            specs.push_back({GuestAddress(kMmioHoleEnd), bytes - low});
         auto memory = GuestMemory::create(specs);
         if (!memory) {
-            return std::unexpected(memory.error().context(
-                fmt::format("machine-config.mem_size_mib: cannot map {} MiB",
-                            config_.machine.mem_size_mib)));
+            return std::unexpected(memory.error().context(fmt::format(
+                "machine-config.mem_size_mib: cannot map {} MiB", config_.machine.mem_size_mib)));
         }
         vmm_.memory_ = std::make_shared<GuestMemory>(std::move(*memory));
         uint32_t slot = 0;
@@ -87,11 +87,12 @@ private:
             auto start = options_.process_start;
             auto reported = std::make_shared<std::atomic<bool>>(false);
             serial->set_output_observer([start, reported](uint8_t) {
-                if (reported->exchange(true)) return;
+                if (reported->exchange(true))
+                    return;
                 auto elapsed = std::chrono::steady_clock::now() - start;
-                spdlog::warn("boot-timer: first guest console byte {} us after start",
-                             std::chrono::duration_cast<std::chrono::microseconds>(elapsed)
-                                 .count());
+                spdlog::warn(
+                    "boot-timer: first guest console byte {} us after start",
+                    std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
             });
         }
         vmm_.serial_ = serial;
@@ -102,23 +103,26 @@ private:
         }
 
         auto keyboard_irq = TRY(IrqfdLine::create(vmm_.vm_, 1));
-        TRY(insert_pio(std::make_shared<legacy::I8042>(
-                           keyboard_irq,
-                           [vmm] {
-                               vmm->request_exit(
-                                   {VmExitKind::Reset, "guest reset the machine (i8042)"});
-                           }),
-                       kI8042Port, legacy::I8042::kSize));
+        TRY(insert_pio(
+            std::make_shared<legacy::I8042>(
+                keyboard_irq,
+                [vmm] {
+                    vmm->request_exit({VmExitKind::Reset, "guest reset the machine (i8042)"});
+                }),
+            kI8042Port, legacy::I8042::kSize));
         uint64_t total = vmm_.memory_->total_size();
         uint64_t below_4g = std::min(total, kMmioHoleStart);
         TRY(insert_pio(std::make_shared<legacy::Cmos>(below_4g, total - below_4g), kCmosPort,
                        legacy::Cmos::kSize));
-        TRY(insert_pio(std::make_shared<legacy::AcpiPowerDevice>(
-                           [vmm] { vmm->request_exit({VmExitKind::PowerOff, "guest powered off"}); },
-                           [vmm] {
-                               vmm->request_exit({VmExitKind::Reset, "guest rebooted (ACPI reset)"});
-                           }),
-                       kAcpiSleepControlPort, legacy::AcpiPowerDevice::kSize));
+        TRY(insert_pio(
+            std::make_shared<legacy::AcpiPowerDevice>(
+                [vmm] {
+                    vmm->request_exit({VmExitKind::PowerOff, "guest powered off"});
+                },
+                [vmm] {
+                    vmm->request_exit({VmExitKind::Reset, "guest rebooted (ACPI reset)"});
+                }),
+            kAcpiSleepControlPort, legacy::AcpiPowerDevice::kSize));
         vmm_.pci_root_ = std::make_shared<pci::PciRoot>();
         TRY(vmm_.pio_bus_.insert(vmm_.pci_root_, kPciConfigAddressPort, 8));
         return {};
@@ -127,7 +131,8 @@ private:
     // BARs are handed out from the PCI window, each aligned to its size.
     Result<uint64_t> allocate_bar(uint64_t size) {
         uint64_t address = (next_bar_ + size - 1) & ~(size - 1);
-        if (address + size > kPciMmioEnd) return make_error("the PCI MMIO window is full");
+        if (address + size > kPciMmioEnd)
+            return make_error("the PCI MMIO window is full");
         next_bar_ = address + size;
         return address;
     }
@@ -161,7 +166,8 @@ private:
             block.path = drive.path_on_host;
             block.read_only = drive.is_read_only;
             auto device = virtio::BlockDevice::create(block);
-            if (!device) return std::unexpected(device.error().context("drive " + drive.drive_id));
+            if (!device)
+                return std::unexpected(device.error().context("drive " + drive.drive_id));
             TRY(add_virtio_device(*device));
         }
         if (config_.entropy.enabled) {
@@ -203,9 +209,10 @@ Result<std::unique_ptr<Vmm>> Vmm::build(const VmConfig& config, const BuildOptio
     auto kvm = TRY(kvm::Kvm::open());
     int max_vcpus = kvm.max_vcpus();
     if (config.machine.vcpu_count > static_cast<uint32_t>(max_vcpus)) {
-        return make_error("machine-config.vcpu_count: {} vCPUs requested, this host's KVM allows "
-                          "at most {}",
-                          config.machine.vcpu_count, max_vcpus);
+        return make_error(
+            "machine-config.vcpu_count: {} vCPUs requested, this host's KVM allows "
+            "at most {}",
+            config.machine.vcpu_count, max_vcpus);
     }
     auto vm = TRY(kvm.create_vm());
     std::unique_ptr<Vmm> vmm(new Vmm(std::move(kvm), std::move(vm)));

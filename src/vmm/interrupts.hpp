@@ -35,11 +35,11 @@ class KvmMsiVectors : public pci::MsiVectors {
 
 // An edge-triggered interrupt line into the in-kernel IOAPIC/PIC, through an irqfd.
 class IrqfdLine : public IrqLine {
-public:
+  public:
     [[nodiscard]] static Result<std::shared_ptr<IrqfdLine>> create(const kvm::Vm& vm, uint32_t gsi);
     void trigger() override;
 
-private:
+  private:
     explicit IrqfdLine(EventFd event) : event_(std::move(event)) {}
     EventFd event_;
 };

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "arch/x86_64/kvm_uapi.hpp"
 #include "bus/bus.hpp"
 #include "devices/legacy/console_input.hpp"
 #include "devices/legacy/serial.hpp"
@@ -16,7 +17,6 @@
 #include "devices/virtio/virtio_device.hpp"
 #include "event/event_loop.hpp"
 #include "kvm/gsi_router.hpp"
-#include "arch/x86_64/kvm_uapi.hpp"
 #include "kvm/kvm.hpp"
 #include "kvm/vm.hpp"
 #include "memory/guest_memory.hpp"

@@ -9,11 +9,11 @@
 namespace zapotec::testing {
 namespace {
 
-#define SKIP_WITHOUT_KVM()                                              \
-    do {                                                                \
+#define SKIP_WITHOUT_KVM()                                             \
+    do {                                                               \
         if (auto reason = kvm_unavailable_reason(); !reason.empty()) { \
-            GTEST_SKIP() << reason;                                     \
-        }                                                               \
+            GTEST_SKIP() << reason;                                    \
+        }                                                              \
     } while (0)
 
 TEST(BootPayload, PrintsOnTheConsoleAndPowersOff) {
@@ -31,8 +31,8 @@ TEST(BootPayload, StartsWithSeveralVcpusAndDisks) {
     ASSERT_GE(fd, 0);
     ASSERT_EQ(ftruncate(fd, 1 << 20), 0);
     close(fd);
-    auto result = run_zapotec({"run", "--kernel", payload("hello"), "--cpus", "4", "--memory",
-                               "64", "--disk", disk, "--disk", std::string(disk) + ",ro"});
+    auto result = run_zapotec({"run", "--kernel", payload("hello"), "--cpus", "4", "--memory", "64",
+                               "--disk", disk, "--disk", std::string(disk) + ",ro"});
     unlink(disk);
     EXPECT_EQ(result.exit_code, 0) << result.err;
     EXPECT_NE(result.out.find("ZAPOTEC-PAYLOAD: hello"), std::string::npos);
@@ -40,8 +40,8 @@ TEST(BootPayload, StartsWithSeveralVcpusAndDisks) {
 
 TEST(BootPayload, GuestResetExitsZero) {
     SKIP_WITHOUT_KVM();
-    auto result = run_zapotec({"run", "--kernel", payload("reset"), "--memory", "32",
-                               "--log-level", "info"});
+    auto result =
+        run_zapotec({"run", "--kernel", payload("reset"), "--memory", "32", "--log-level", "info"});
     EXPECT_EQ(result.exit_code, 0) << result.err;
     EXPECT_NE(result.err.find("i8042"), std::string::npos) << result.err;
 }

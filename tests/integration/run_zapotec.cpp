@@ -37,7 +37,8 @@ ProcessResult run_zapotec(const std::vector<std::string>& args, int timeout_seco
                                          ZAPOTEC_BINARY};
         storage.insert(storage.end(), args.begin(), args.end());
         std::vector<char*> argv;
-        for (auto& arg : storage) argv.push_back(arg.data());
+        for (auto& arg : storage)
+            argv.push_back(arg.data());
         argv.push_back(nullptr);
         execvp("timeout", argv.data());
         _exit(127);
@@ -45,8 +46,10 @@ ProcessResult run_zapotec(const std::vector<std::string>& args, int timeout_seco
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-    if (result.exit_code == 137 || result.exit_code == 124) result.exit_code = -1;
+    if (WIFEXITED(status))
+        result.exit_code = WEXITSTATUS(status);
+    if (result.exit_code == 137 || result.exit_code == 124)
+        result.exit_code = -1;
     close(out_fd);
     close(err_fd);
     result.out = read_file(out_path);
@@ -62,7 +65,8 @@ std::string payload(const std::string& name) {
 
 std::string kvm_unavailable_reason() {
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (fd < 0) return std::string("/dev/kvm cannot be opened: ") + std::strerror(errno);
+    if (fd < 0)
+        return std::string("/dev/kvm cannot be opened: ") + std::strerror(errno);
     close(fd);
     return "";
 }
