@@ -18,7 +18,7 @@ LOG_TAG=run-default
 cd "${REPO}"
 
 # The toolchain and the libraries the top-level CMakeLists.txt finds.
-ensure_pkgs cmake ninja-build g++ libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libgtest-dev
+tools/install-deps.sh
 cmake -S . -B build -G Ninja >/dev/null
 cmake --build build
 tools/guest/build.sh out/guest

@@ -95,8 +95,9 @@ TEST(Args, ReadOnlyRootDisk) {
 TEST(Args, BadDiskSuffixIsNamed) {
     ArgsExit exit = exit_for({"run", "--kernel", "k", "--disk", "root.img,rw"});
     EXPECT_EQ(exit.exit_code, kExitUsage);
-    EXPECT_TRUE(exit.message.starts_with(
-        "zapotec: --disk root.img,rw: unknown option \"rw\" (only \"ro\" is supported) (see --help)\n"))
+    EXPECT_TRUE(
+        exit.message.starts_with("zapotec: --disk root.img,rw: unknown option \"rw\" (only \"ro\" "
+                                 "is supported) (see --help)\n"))
         << exit.message;
     EXPECT_EQ(exit_for({"run", "--kernel", "k", "--disk", "a.img,ro,ro"}).exit_code, kExitUsage);
     EXPECT_EQ(exit_for({"run", "--kernel", "k", "--disk", "a.img,"}).exit_code, kExitUsage);
@@ -106,7 +107,8 @@ TEST(Args, BadDiskSuffixIsNamed) {
 TEST(Args, ZeroCpusIsRefusedByTheSharedValidator) {
     ArgsExit exit = exit_for({"run", "--kernel", "k", "--cpus", "0"});
     EXPECT_EQ(exit.exit_code, kExitUsage);
-    EXPECT_TRUE(exit.message.starts_with("zapotec: --cpus: must be between 1 and 254, got 0 (see --help)\n"))
+    EXPECT_TRUE(exit.message.starts_with(
+        "zapotec: --cpus: must be between 1 and 254, got 0 (see --help)\n"))
         << exit.message;
 }
 
