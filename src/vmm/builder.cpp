@@ -204,7 +204,35 @@ class VmBuilder {
     uint64_t next_bar_ = kPciMmioStart;
 };
 
+namespace {
+
+// Settings the config file accepts (Firecracker's schema) but this build cannot honour yet
+// are refused, so that nothing silently runs differently from what was asked.
+Result<> check_supported(const VmConfig& config) {
+    if (!config.network_interfaces.empty()) {
+        return make_error("network-interfaces[0]: networking is not supported yet");
+    }
+    for (size_t i = 0; i < config.drives.size(); ++i) {
+        if (config.drives[i].rate_limiter) {
+            return make_error("drives[{}].rate_limiter: rate limiting is not supported yet", i);
+        }
+    }
+    if (config.entropy.rate_limiter) {
+        return make_error("entropy.rate_limiter: rate limiting is not supported yet");
+    }
+    if (config.machine.cpu_template != CpuTemplate::kNone) {
+        return make_error("machine-config.cpu_template: CPU templates are not supported yet");
+    }
+    if (config.machine.huge_pages != HugePages::kNone) {
+        return make_error("machine-config.huge_pages: huge pages are not supported yet");
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Vmm>> Vmm::build(const VmConfig& config, const BuildOptions& options) {
+    TRY(check_supported(config));
     TRY(check_kernel_runs_here(config.boot_source.kernel_image_path));
     auto kvm = TRY(kvm::Kvm::open());
     int max_vcpus = kvm.max_vcpus();

@@ -67,6 +67,19 @@ TEST(BootPayload, ConfigFileBootsTheSameGuest) {
     EXPECT_NE(result.out.find("ZAPOTEC-PAYLOAD: hello"), std::string::npos);
 }
 
+TEST(BootPayload, UnsupportedConfigSectionsAreRefusedNotIgnored) {
+    SKIP_WITHOUT_KVM();
+    std::string path = "/tmp/zapotec-test-config-net.json";
+    std::ofstream(path) << R"({"boot-source": {"kernel_image_path": ")" << payload("hello")
+                        << R"("}, "drives": [], "network-interfaces": [{"iface_id": "eth0",
+                        "host_dev_name": "tap0"}]})";
+    auto result = run_zapotec({"--config-file", path, "--no-api"});
+    unlink(path.c_str());
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_NE(result.err.find("network-interfaces"), std::string::npos) << result.err;
+    EXPECT_EQ(result.out.find("ZAPOTEC-PAYLOAD"), std::string::npos) << "the guest ran";
+}
+
 // Bad input: one line naming the problem, a non-zero exit, and no guest started.
 struct BadInput {
     std::vector<std::string> args;
