@@ -22,7 +22,7 @@ Result<> GsiRouter::add_irqchip_routes(uint32_t ioapic_pins) {
             routes_.emplace(pin, pic);
         }
     }
-    return commit();
+    return {};
 }
 
 uint32_t GsiRouter::allocate_gsi() {

@@ -17,8 +17,9 @@ class GsiRouter {
   public:
     GsiRouter(const Vm& vm, uint32_t first_free_gsi) : vm_(vm), next_gsi_(first_free_gsi) {}
 
-    // Routes GSIs 0-23 to the in-kernel IOAPIC pins (and 0-15 to the PICs too), as KVM's
-    // default table does, and commits.
+    // Records the routes of GSIs 0-23 to the in-kernel IOAPIC pins (and 0-15 to the PICs
+    // too). KVM_CREATE_IRQCHIP installs exactly these, so nothing is committed until the
+    // first MSI route: each commit waits for an SRCU grace period in the host kernel.
     [[nodiscard]] Result<> add_irqchip_routes(uint32_t ioapic_pins);
     uint32_t allocate_gsi();
     [[nodiscard]] Result<> set_msi_route(uint32_t gsi, uint64_t address, uint32_t data);
