@@ -65,6 +65,12 @@ TEST_F(CommonConfigTest, StatusWritesReportTheTransitionsTheTransportActsOn) {
     EXPECT_EQ(write(config, offsets::kDeviceStatus, 1, 0), StatusChange::Reset);
 }
 
+TEST_F(CommonConfigTest, OneStatusWriteCanAskForFeaturesOkAndDriverOkTogether) {
+    EXPECT_EQ(write(config, offsets::kDeviceStatus, 1, 0x0f), StatusChange::FeaturesOkAndDriverOk);
+    // DRIVER_OK is recorded, FEATURES_OK still waits for the transport.
+    EXPECT_EQ(config.status(), 0x07);
+}
+
 TEST_F(CommonConfigTest, AcceptFeaturesChecksVersion1AndTheOfferedSet) {
     write(config, offsets::kDriverFeatureSelect, 4, 1);
     write(config, offsets::kDriverFeature, 4, 1);  // VERSION_1.

@@ -60,6 +60,14 @@ TEST_F(VirtioPciStatusTest, FeaturesOkIsRefusedWithFeaturesTheDeviceDidNotOffer)
     EXPECT_EQ(negotiate(kFeatureVersion1), kUpToDriver | status::kFeaturesOk);
 }
 
+TEST_F(VirtioPciStatusTest, DriverOkAfterRefusedFeaturesNeverActivatesTheDevice) {
+    ASSERT_EQ(negotiate(kFeatureVersion1 | 1ull << 40), kUpToDriver);
+    harness.setup_queue();
+    harness.add_status(status::kDriverOk);
+    EXPECT_FALSE(harness.rng->active());
+    EXPECT_EQ(harness.status() & status::kNeedsReset, status::kNeedsReset);
+}
+
 TEST_F(VirtioPciStatusTest, DriverFeaturesAreFrozenOnceFeaturesOkIsSet) {
     ASSERT_EQ(negotiate(kFeatureVersion1), kUpToDriver | status::kFeaturesOk);
     harness.set_driver_features(VirtioPciHarness::kAllFeatures);
@@ -113,6 +121,45 @@ TEST_F(VirtioPciStatusTest, DriverOkWithMisalignedRingsNeedsReset) {
     harness.write(common::kQueueDesc, 4, TestDriver::kDescTable + 8);
     harness.add_status(status::kDriverOk);
     EXPECT_EQ(harness.status() & status::kNeedsReset, status::kNeedsReset);
+}
+
+TEST_F(VirtioPciStatusTest, DriverOkWithoutFeaturesOkNeedsReset) {
+    // A driver that skips FEATURES_OK altogether: the device must not claim to be running.
+    harness.set_status(0);
+    harness.add_status(kUpToDriver);
+    harness.set_driver_features(kFeatureVersion1);
+    harness.setup_queue();
+    harness.add_status(status::kDriverOk);
+    EXPECT_FALSE(harness.rng->active());
+    EXPECT_EQ(harness.status() & status::kNeedsReset, status::kNeedsReset);
+    EXPECT_FALSE(serve_one_request());
+}
+
+TEST_F(VirtioPciStatusTest, FeaturesOkAndDriverOkInOneWriteBringTheDeviceUp) {
+    harness.set_status(0);
+    harness.add_status(kUpToDriver);
+    harness.set_driver_features(VirtioPciHarness::kAllFeatures);
+    harness.write(common::kConfigMsixVector, 2, kConfigVector);
+    harness.setup_queue();
+    harness.set_status(kUpToDriver | status::kFeaturesOk | status::kDriverOk);
+    uint8_t got = harness.status();
+    // Either the device runs, or it says it needs a reset; never DRIVER_OK on a dead device.
+    ASSERT_EQ(got & status::kNeedsReset, 0);
+    EXPECT_EQ(got, kUpToDriver | status::kFeaturesOk | status::kDriverOk);
+    EXPECT_TRUE(harness.rng->active());
+    EXPECT_TRUE(serve_one_request());
+}
+
+TEST_F(VirtioPciStatusTest, RefusedFeaturesInTheSameWriteAsDriverOkNeedReset) {
+    harness.set_status(0);
+    harness.add_status(kUpToDriver);
+    harness.set_driver_features(kFeatureVersion1 | 1ull << 40);
+    harness.setup_queue();
+    harness.set_status(kUpToDriver | status::kFeaturesOk | status::kDriverOk);
+    uint8_t got = harness.status();
+    EXPECT_EQ(got & status::kFeaturesOk, 0);
+    EXPECT_EQ(got & status::kNeedsReset, status::kNeedsReset);
+    EXPECT_FALSE(harness.rng->active());
 }
 
 TEST_F(VirtioPciStatusTest, QueueRegistersIgnoreWritesAfterDriverOk) {

@@ -200,12 +200,15 @@ StatusChange CommonConfig::write_register(uint64_t offset, uint64_t value) {
             // FEATURES_OK is granted by the transport after checking the features.
             state_.status = static_cast<uint8_t>((new_status & ~status::kFeaturesOk) |
                                                  (old_status & status::kFeaturesOk));
-            if ((new_status & status::kFeaturesOk) && !(old_status & status::kFeaturesOk)) {
+            bool features_ok =
+                (new_status & status::kFeaturesOk) && !(old_status & status::kFeaturesOk);
+            bool driver_ok = (new_status & status::kDriverOk) && !(old_status & status::kDriverOk);
+            if (features_ok && driver_ok)
+                return StatusChange::FeaturesOkAndDriverOk;
+            if (features_ok)
                 return StatusChange::FeaturesOk;
-            }
-            if ((new_status & status::kDriverOk) && !(old_status & status::kDriverOk)) {
+            if (driver_ok)
                 return StatusChange::DriverOk;
-            }
             break;
         }
         case kQueueSelect:

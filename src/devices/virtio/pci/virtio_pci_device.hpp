@@ -65,6 +65,8 @@ class VirtioPciDevice : public pci::PciDevice {
 
     void handle_status_change(StatusChange change);
     void activate();
+    // Sets DEVICE_NEEDS_RESET and tells the driver through the configuration interrupt.
+    void needs_reset();
     void reset_device();
     void signal_vector(uint16_t vector);
 
