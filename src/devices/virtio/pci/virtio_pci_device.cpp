@@ -132,6 +132,14 @@ VirtioPciDevice::VirtioPciDevice(std::shared_ptr<VirtioDevice> device, VirtioPci
     msix_capability_ = config.add_capability(pci::CapabilityId::MsiX, msix_body, msix_writable);
 }
 
+VirtioPciDevice::~VirtioPciDevice() {
+    // The active device keeps interrupt_, whose owner pointer is about to dangle; without
+    // this, a queue served on the event loop afterwards would signal through freed memory.
+    std::lock_guard lock(mutex_);
+    if (active_)
+        device_->reset();
+}
+
 std::string VirtioPciDevice::name() const {
     return "virtio-pci " + device_->name();
 }
