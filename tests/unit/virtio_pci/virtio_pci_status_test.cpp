@@ -106,6 +106,24 @@ TEST_F(VirtioPciStatusTest, DriverOkWithRingsOutsideGuestMemoryNeedsReset) {
     EXPECT_FALSE(serve_one_request());
 }
 
+TEST_F(VirtioPciStatusTest, OnlyTheDeviceSetsOrClearsNeedsReset) {
+    ASSERT_EQ(negotiate(VirtioPciHarness::kAllFeatures) & status::kFeaturesOk, status::kFeaturesOk);
+    harness.set_status(kUpToDriver | status::kFeaturesOk | status::kNeedsReset);
+    EXPECT_EQ(harness.status() & status::kNeedsReset, 0);  // Not the driver's to raise.
+
+    harness.setup_queue();
+    harness.write(common::kQueueDevice, 4, TestDriver::kMemorySize);
+    harness.add_status(status::kDriverOk);
+    ASSERT_EQ(harness.status() & status::kNeedsReset, status::kNeedsReset);
+    // Rewriting the status without the bit must not make a dead device look alive.
+    harness.set_status(kUpToDriver | status::kFeaturesOk | status::kDriverOk);
+    EXPECT_EQ(harness.status() & status::kNeedsReset, status::kNeedsReset);
+    EXPECT_FALSE(harness.rng->active());
+    // Only a reset clears it.
+    harness.set_status(0);
+    EXPECT_EQ(harness.status(), 0);
+}
+
 TEST_F(VirtioPciStatusTest, DriverOkWithABadQueueSizeNeedsReset) {
     ASSERT_EQ(negotiate(VirtioPciHarness::kAllFeatures) & status::kFeaturesOk, status::kFeaturesOk);
     harness.setup_queue();
