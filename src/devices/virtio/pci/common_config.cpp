@@ -197,15 +197,21 @@ StatusChange CommonConfig::write_register(uint64_t offset, uint64_t value) {
             if (new_status == 0)
                 return StatusChange::Reset;
             uint8_t old_status = state_.status;
-            // FEATURES_OK is granted by the transport after checking the features.
-            state_.status = static_cast<uint8_t>((new_status & ~status::kFeaturesOk) |
-                                                 (old_status & status::kFeaturesOk));
-            if ((new_status & status::kFeaturesOk) && !(old_status & status::kFeaturesOk)) {
+            // FEATURES_OK is granted by the transport after checking the features, and
+            // DEVICE_NEEDS_RESET is the device's to raise: a driver write changes neither, so
+            // a driver cannot make a device that failed look alive again short of a reset.
+            constexpr uint8_t kDeviceOwned = status::kFeaturesOk | status::kNeedsReset;
+            state_.status =
+                static_cast<uint8_t>((new_status & ~kDeviceOwned) | (old_status & kDeviceOwned));
+            bool features_ok =
+                (new_status & status::kFeaturesOk) && !(old_status & status::kFeaturesOk);
+            bool driver_ok = (new_status & status::kDriverOk) && !(old_status & status::kDriverOk);
+            if (features_ok && driver_ok)
+                return StatusChange::FeaturesOkAndDriverOk;
+            if (features_ok)
                 return StatusChange::FeaturesOk;
-            }
-            if ((new_status & status::kDriverOk) && !(old_status & status::kDriverOk)) {
+            if (driver_ok)
                 return StatusChange::DriverOk;
-            }
             break;
         }
         case kQueueSelect:

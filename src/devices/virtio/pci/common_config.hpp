@@ -22,8 +22,9 @@ inline constexpr uint8_t kNeedsReset = 0x40;
 inline constexpr uint8_t kFailed = 0x80;
 }  // namespace status
 
-// What a guest write to the common configuration asks the transport to do.
-enum class StatusChange { None, Reset, FeaturesOk, DriverOk };
+// What a guest write to the common configuration asks the transport to do. A status write
+// may set FEATURES_OK and DRIVER_OK at once; the transport then handles both, in that order.
+enum class StatusChange { None, Reset, FeaturesOk, DriverOk, FeaturesOkAndDriverOk };
 
 struct CommonConfigState {
     uint32_t device_feature_select = 0;

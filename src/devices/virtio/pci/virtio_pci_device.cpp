@@ -132,6 +132,14 @@ VirtioPciDevice::VirtioPciDevice(std::shared_ptr<VirtioDevice> device, VirtioPci
     msix_capability_ = config.add_capability(pci::CapabilityId::MsiX, msix_body, msix_writable);
 }
 
+VirtioPciDevice::~VirtioPciDevice() {
+    // The active device keeps interrupt_, whose owner pointer is about to dangle; without
+    // this, a queue served on the event loop afterwards would signal through freed memory.
+    std::lock_guard lock(mutex_);
+    if (active_)
+        device_->reset();
+}
+
 std::string VirtioPciDevice::name() const {
     return "virtio-pci " + device_->name();
 }
@@ -229,10 +237,13 @@ void VirtioPciDevice::handle_status_change(StatusChange change) {
             reset_device();
             return;
         case StatusChange::FeaturesOk:
+        case StatusChange::FeaturesOkAndDriverOk:
             if (!common_.accept_features()) {
                 spdlog::warn("{}: driver asked for unsupported features {:#x}", name(),
                              common_.driver_features());
             }
+            if (change == StatusChange::FeaturesOkAndDriverOk)
+                activate();
             return;
         case StatusChange::DriverOk:
             activate();
@@ -240,9 +251,20 @@ void VirtioPciDevice::handle_status_change(StatusChange change) {
     }
 }
 
+void VirtioPciDevice::needs_reset() {
+    common_.set_status_bits(status::kNeedsReset);
+    interrupt_->signal_config();
+}
+
 void VirtioPciDevice::activate() {
-    if (active_ || !(common_.status() & status::kFeaturesOk))
+    if (active_)
         return;
+    if (!(common_.status() & status::kFeaturesOk)) {
+        // The status now says DRIVER_OK; it must not claim a device that is not running.
+        spdlog::warn("{}: DRIVER_OK without FEATURES_OK", name());
+        needs_reset();
+        return;
+    }
     ActivateContext context;
     context.memory = deps_.memory;
     for (auto& queue : common_.queues()) {
@@ -251,8 +273,7 @@ void VirtioPciDevice::activate() {
         if (state.ready) {
             if (auto valid = queue.validate(*deps_.memory); !valid) {
                 spdlog::warn("{}: {}", name(), valid.error().message());
-                common_.set_status_bits(status::kNeedsReset);
-                interrupt_->signal_config();
+                needs_reset();
                 return;
             }
         }
@@ -264,8 +285,7 @@ void VirtioPciDevice::activate() {
     context.event_loop = deps_.event_loop;
     if (auto activated = device_->activate(std::move(context)); !activated) {
         spdlog::warn("{}: activation failed: {}", name(), activated.error().message());
-        common_.set_status_bits(status::kNeedsReset);
-        interrupt_->signal_config();
+        needs_reset();
         return;
     }
     active_ = true;

@@ -46,6 +46,9 @@ class VirtioPciDevice : public pci::PciDevice {
     [[nodiscard]] static Result<std::shared_ptr<VirtioPciDevice>> create(
         std::shared_ptr<VirtioDevice> device, VirtioPciDeps deps, uint64_t bar0_address);
 
+    // Stops the device if it is running: it holds this transport's interrupt.
+    ~VirtioPciDevice() override;
+
     std::string name() const override;
     void read_bar(int bar, uint64_t offset, std::span<uint8_t> data) override;
     void write_bar(int bar, uint64_t offset, std::span<const uint8_t> data) override;
@@ -65,6 +68,8 @@ class VirtioPciDevice : public pci::PciDevice {
 
     void handle_status_change(StatusChange change);
     void activate();
+    // Sets DEVICE_NEEDS_RESET and tells the driver through the configuration interrupt.
+    void needs_reset();
     void reset_device();
     void signal_vector(uint16_t vector);
 
