@@ -221,6 +221,8 @@ stage_binary() {
     stage_lib_layout "${stage}"
     mkdir -p "${stage}/$(dirname "${dest}")"
     cp -L "${bin}" "${stage}/${dest}"
+    # Debug info only makes the initramfs (and the TCG boot that unpacks it) bigger.
+    strip --strip-debug "${stage}/${dest}" 2>/dev/null || true
     file_is_static "${bin}" && return 0
     while read -r lib; do
         stage_lib "${stage}" "${lib}"
