@@ -97,7 +97,7 @@ Result<> Vcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) const {
 Result<VcpuExit> Vcpu::run() {
     if (::ioctl(fd_.get(), KVM_RUN, 0) < 0) {
         if (errno == EINTR || errno == EAGAIN) {
-            run_->immediate_exit = 0;
+            set_immediate_exit(false);
             return exit::Interrupted{};
         }
         return errno_error(fmt::format("KVM_RUN on vCPU {}", id_));

@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/kvm_uapi.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -37,7 +38,9 @@ class Vcpu {
     // valid until the next run().
     [[nodiscard]] Result<VcpuExit> run();
     // Makes the next (or current, once signalled) KVM_RUN return at once; async-signal-safe.
-    void set_immediate_exit(bool value) const { run_->immediate_exit = value ? 1 : 0; }
+    void set_immediate_exit(bool value) const {
+        std::atomic_ref<uint8_t>(run_->immediate_exit).store(value ? 1 : 0);
+    }
 
   private:
     Vcpu(UniqueFd fd, uint32_t id, kvm_run* run, size_t mmap_size)

@@ -56,9 +56,9 @@ void VcpuThread::start() {
 void VcpuThread::stop() {
     stopping_ = true;
     vcpu_.set_immediate_exit(true);
-    pthread_t handle = native_handle_.load();
-    if (handle)
-        pthread_kill(handle, kick_signal());
+    std::lock_guard lock(kick_mutex_);
+    if (native_handle_)
+        pthread_kill(native_handle_, kick_signal());
 }
 
 void VcpuThread::join() {
@@ -76,7 +76,18 @@ std::string VcpuThread::location() const {
 }
 
 void VcpuThread::run() {
-    native_handle_ = pthread_self();
+    {
+        std::lock_guard lock(kick_mutex_);
+        native_handle_ = pthread_self();
+    }
+    // Whatever way the loop ends, the thread is no longer kickable once it returns.
+    struct Unpublish {
+        VcpuThread* self;
+        ~Unpublish() {
+            std::lock_guard lock(self->kick_mutex_);
+            self->native_handle_ = 0;
+        }
+    } unpublish{this};
     pthread_setname_np(pthread_self(), fmt::format("vcpu{}", vcpu_.id()).c_str());
     // A stop() that raced with start() set immediate_exit before we published the handle.
     while (!stopping_) {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 #include "bus/bus.hpp"
@@ -41,7 +42,10 @@ class VcpuThread {
     ExitCallback on_exit_;
     std::thread thread_;
     std::atomic<bool> stopping_{false};
-    std::atomic<pthread_t> native_handle_{};
+    // The running thread, 0 before it starts and after it ends: kicking a thread that has
+    // been joined is undefined behaviour (its descriptor may be unmapped).
+    std::mutex kick_mutex_;
+    pthread_t native_handle_{};
     std::atomic<uint64_t> exits_{0};
 };
 

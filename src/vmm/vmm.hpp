@@ -53,9 +53,11 @@ class Vmm {
     kvm::Vm vm_;
     std::unique_ptr<kvm::GsiRouter> gsi_router_;
     std::shared_ptr<GuestMemory> memory_;
+    // Declared before the buses and devices so that it outlives them: devices (reached
+    // through the buses, which own the last references) unregister from it when destroyed.
+    std::unique_ptr<EventLoop> event_loop_;
     Bus pio_bus_;
     Bus mmio_bus_;
-    std::unique_ptr<EventLoop> event_loop_;
     std::shared_ptr<pci::PciRoot> pci_root_;
     std::vector<std::shared_ptr<BusDevice>> legacy_devices_;
     std::vector<std::shared_ptr<virtio::VirtioDevice>> virtio_devices_;

@@ -160,6 +160,21 @@ TEST_F(QueueDeviceTest, NotReadyQueueIsLeftAlone) {
     EXPECT_FALSE(device_->broken());
 }
 
+// A hostile driver may leave a queue disabled with size 0; its kicks must not make the
+// device re-arm itself forever (the budget of a zero-sized queue is zero).
+TEST_F(QueueDeviceTest, KickOnDisabledZeroSizedQueueDoesNotSpin) {
+    ActivateContext context = driver_.activation(interrupt_, kFeatures, loop_.get());
+    context.queues[0].state().ready = false;
+    context.queues[0].state().size = 0;
+    ASSERT_TRUE(device_->activate(std::move(context)).has_value());
+    drain_loop();
+    ASSERT_TRUE(driver_.queue_event()->signal().has_value());
+    drain_loop();
+    auto pending = driver_.queue_event()->consume();
+    ASSERT_TRUE(pending.has_value());
+    EXPECT_EQ(*pending, 0u) << "the device re-signalled its own queue event";
+}
+
 TEST_F(QueueDeviceTest, HonoursNoInterruptAndEventIdx) {
     ASSERT_TRUE(device_->activate(driver_.activation(interrupt_, kFeatures)).has_value());
     driver_.set_avail_flags(kAvailFlagNoInterrupt);

@@ -114,6 +114,9 @@ void QueueDevice::process_queue(size_t index) {
     if (!context_ || broken_ || index >= context_->queues.size())
         return;
     Queue& queue = context_->queues[index];
+    // A queue the driver never enabled was never validated (its size may be 0): ignore it.
+    if (!queue.state().ready)
+        return;
     const GuestMemory& memory = *context_->memory;
     size_t budget = kRoundsPerRun * queue.state().size;
     size_t completed = 0;
