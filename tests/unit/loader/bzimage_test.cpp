@@ -33,8 +33,8 @@ TEST(BzImage, ParsesTheSetupHeader) {
     EXPECT_EQ(image.version, "6.1.0-test (zapotec) #1 SMP");
     // Decompression happens at pref_address (16 MiB) and needs init_size bytes there.
     EXPECT_EQ(image.end, 24 * kMiB);
-    EXPECT_EQ(image.setup_header.header, kSetupHeaderMagic);
-    EXPECT_EQ(image.setup_header.kernel_info_offset, 0x1234u);
+    EXPECT_EQ(+image.setup_header.header, kSetupHeaderMagic);
+    EXPECT_EQ(+image.setup_header.kernel_info_offset, 0x1234u);
 
     ASSERT_EQ(parsed->segments.size(), 1u);
     EXPECT_EQ(parsed->segments[0].file_offset, 5u * 512);
@@ -65,8 +65,8 @@ TEST(BzImage, CopiesTheHeaderOnlyUpToItsDeclaredEnd) {
     spec.header_length = 0x66;  // A 2.12 header ends at 0x268, before kernel_info_offset.
     auto parsed = parse_bzimage(make_bzimage(spec));
     ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
-    EXPECT_EQ(parsed->image.setup_header.kernel_info_offset, 0u);
-    EXPECT_EQ(parsed->image.setup_header.init_size, spec.init_size);
+    EXPECT_EQ(+parsed->image.setup_header.kernel_info_offset, 0u);
+    EXPECT_EQ(+parsed->image.setup_header.init_size, spec.init_size);
 }
 
 TEST(BzImage, NonRelocatableKernelRunsAtPrefAddress) {

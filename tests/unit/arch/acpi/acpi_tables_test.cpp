@@ -38,11 +38,11 @@ test::Tables write_and_read(const AcpiConfig& config) {
 TEST(AcpiTables, RsdpPointsAtTheXsdtWithBothChecksums) {
     auto tables = write_and_read(AcpiConfig{});
     EXPECT_EQ(std::memcmp(tables.rsdp.signature, "RSD PTR ", 8), 0);
-    EXPECT_EQ(tables.rsdp.revision, 2);
-    EXPECT_EQ(tables.rsdp.length, 36u);
+    EXPECT_EQ(+tables.rsdp.revision, 2);
+    EXPECT_EQ(+tables.rsdp.length, 36u);
     EXPECT_EQ(byte_sum(std::span(tables.rsdp_bytes).first(20)), 0);
     EXPECT_EQ(byte_sum(tables.rsdp_bytes), 0);
-    EXPECT_EQ(tables.address.at("XSDT"), tables.rsdp.xsdt_address);
+    EXPECT_EQ(tables.address.at("XSDT"), +tables.rsdp.xsdt_address);
 }
 
 TEST(AcpiTables, EveryTableIsChecksummedAndInsideTheAcpiArea) {
@@ -73,19 +73,21 @@ TEST(AcpiTables, FadtIsHardwareReducedWithResetAndSleepRegisters) {
     ASSERT_EQ(bytes.size(), sizeof(Fadt));
     Fadt fadt;
     std::memcpy(&fadt, bytes.data(), sizeof(fadt));
-    EXPECT_EQ(fadt.header.revision, 6);
-    EXPECT_EQ(fadt.x_dsdt, tables.address.at("DSDT"));
+    // Fadt is packed: unary + copies a field before gtest binds a reference to it.
+    EXPECT_EQ(+fadt.header.revision, 6);
+    EXPECT_EQ(+fadt.x_dsdt, tables.address.at("DSDT"));
     EXPECT_EQ(fadt.flags & kFadtHwReducedAcpi, kFadtHwReducedAcpi);
     EXPECT_EQ(fadt.flags & kFadtResetRegSupported, kFadtResetRegSupported);
-    EXPECT_EQ(fadt.reset_reg.space_id, AddressSpace::kSystemIo);
-    EXPECT_EQ(fadt.reset_reg.bit_width, 8);
-    EXPECT_EQ(fadt.reset_reg.address, kAcpiResetPort);
-    EXPECT_EQ(fadt.reset_value, kAcpiResetValue);
-    EXPECT_EQ(fadt.sleep_control_reg.address, kAcpiSleepControlPort);
-    EXPECT_EQ(fadt.sleep_control_reg.bit_width, 8);
-    EXPECT_EQ(fadt.sleep_status_reg.address, kAcpiSleepStatusPort);
-    EXPECT_EQ(fadt.iapc_boot_arch, kBootArch8042 | kBootArchVgaNotPresent);
-    EXPECT_EQ(fadt.minor_version, kFadtMinorVersion);
+    AddressSpace reset_space = fadt.reset_reg.space_id;
+    EXPECT_EQ(reset_space, AddressSpace::kSystemIo);
+    EXPECT_EQ(+fadt.reset_reg.bit_width, 8);
+    EXPECT_EQ(+fadt.reset_reg.address, kAcpiResetPort);
+    EXPECT_EQ(+fadt.reset_value, kAcpiResetValue);
+    EXPECT_EQ(+fadt.sleep_control_reg.address, kAcpiSleepControlPort);
+    EXPECT_EQ(+fadt.sleep_control_reg.bit_width, 8);
+    EXPECT_EQ(+fadt.sleep_status_reg.address, kAcpiSleepStatusPort);
+    EXPECT_EQ(+fadt.iapc_boot_arch, kBootArch8042 | kBootArchVgaNotPresent);
+    EXPECT_EQ(+fadt.minor_version, kFadtMinorVersion);
 }
 
 TEST(AcpiTables, FadtFollowsTheLegacyDeviceConfig) {

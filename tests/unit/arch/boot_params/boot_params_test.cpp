@@ -70,7 +70,7 @@ TEST(BootParams, OldProtocolGetsNoRsdpAddress) {
     Inputs in = make_inputs(memory, test::BzImageSpec{.version = 0x020d});
     auto params = build_linux_boot_params(in.kernel, in.cmdline, in.initrd, in.e820, in.rsdp);
     ASSERT_TRUE(params.has_value());
-    EXPECT_EQ(params->acpi_rsdp_addr, 0u);
+    EXPECT_EQ(+params->acpi_rsdp_addr, 0u);
 }
 
 TEST(BootParams, NoInitrdLeavesTheRamdiskFieldsZero) {
@@ -78,8 +78,8 @@ TEST(BootParams, NoInitrdLeavesTheRamdiskFieldsZero) {
     Inputs in = make_inputs(memory);
     auto params = build_linux_boot_params(in.kernel, in.cmdline, std::nullopt, in.e820, in.rsdp);
     ASSERT_TRUE(params.has_value());
-    EXPECT_EQ(params->hdr.ramdisk_image, 0u);
-    EXPECT_EQ(params->hdr.ramdisk_size, 0u);
+    EXPECT_EQ(+params->hdr.ramdisk_image, 0u);
+    EXPECT_EQ(+params->hdr.ramdisk_size, 0u);
 }
 
 TEST(BootParams, HighAddressesUseTheExtFields) {
@@ -89,12 +89,12 @@ TEST(BootParams, HighAddressesUseTheExtFields) {
     in.cmdline.address = GuestAddress(0x2'0000'1000);
     auto params = build_linux_boot_params(in.kernel, in.cmdline, in.initrd, in.e820, in.rsdp);
     ASSERT_TRUE(params.has_value());
-    EXPECT_EQ(params->hdr.ramdisk_image, 0x2345'6000u);
-    EXPECT_EQ(params->ext_ramdisk_image, 1u);
-    EXPECT_EQ(params->hdr.ramdisk_size, 1u);
-    EXPECT_EQ(params->ext_ramdisk_size, 1u);
-    EXPECT_EQ(params->hdr.cmd_line_ptr, 0x1000u);
-    EXPECT_EQ(params->ext_cmd_line_ptr, 2u);
+    EXPECT_EQ(+params->hdr.ramdisk_image, 0x2345'6000u);
+    EXPECT_EQ(+params->ext_ramdisk_image, 1u);
+    EXPECT_EQ(+params->hdr.ramdisk_size, 1u);
+    EXPECT_EQ(+params->ext_ramdisk_size, 1u);
+    EXPECT_EQ(+params->hdr.cmd_line_ptr, 0x1000u);
+    EXPECT_EQ(+params->ext_cmd_line_ptr, 2u);
 }
 
 TEST(BootParams, RejectsElfKernelsAndBadE820) {
@@ -128,8 +128,8 @@ TEST(PvhStartInfo, DescribesCmdlineRsdpInitrdAndMemory) {
     for (uint32_t i = 0; i < 3; ++i) {
         auto entry = *memory.read_obj<HvmMemmapEntry>(
             GuestAddress(info.memmap_paddr + i * sizeof(HvmMemmapEntry)));
-        EXPECT_EQ(entry.addr, in.e820[i].address);
-        EXPECT_EQ(entry.size, in.e820[i].size);
+        EXPECT_EQ(entry.addr, +in.e820[i].address);
+        EXPECT_EQ(entry.size, +in.e820[i].size);
         EXPECT_EQ(entry.type, static_cast<uint32_t>(in.e820[i].type));
     }
 }

@@ -13,9 +13,11 @@ using test::kGiB;
 using test::kMiB;
 
 void expect_entry(const E820Entry& entry, uint64_t address, uint64_t size, E820Type type) {
-    EXPECT_EQ(entry.address, address);
-    EXPECT_EQ(entry.size, size);
-    EXPECT_EQ(entry.type, type);
+    // E820Entry is packed: copy its fields before gtest takes references to them.
+    E820Type entry_type = entry.type;
+    EXPECT_EQ(+entry.address, address);
+    EXPECT_EQ(+entry.size, size);
+    EXPECT_EQ(entry_type, type);
 }
 
 TEST(E820, SmallGuest) {
@@ -33,7 +35,7 @@ TEST(E820, ReservedAreaCoversTheAcpiTables) {
     auto map = build_e820(memory);
     ASSERT_TRUE(map.has_value());
     const E820Entry& reserved = (*map)[1];
-    EXPECT_LE(reserved.address, kAcpiTablesStart);
+    EXPECT_LE(+reserved.address, kAcpiTablesStart);
     EXPECT_GE(reserved.address + reserved.size, kAcpiTablesEnd);
 }
 
