@@ -32,21 +32,38 @@ uint32_t GsiRouter::allocate_gsi() {
 
 Result<> GsiRouter::set_msi_route(uint32_t gsi, uint64_t address, uint32_t data) {
     std::lock_guard lock(mutex_);
-    routes_.erase(gsi);
     kvm_irq_routing_entry msi{};
     msi.gsi = gsi;
     msi.type = KVM_IRQ_ROUTING_MSI;
     msi.u.msi.address_lo = static_cast<uint32_t>(address);
     msi.u.msi.address_hi = static_cast<uint32_t>(address >> 32);
     msi.u.msi.data = data;
-    routes_.emplace(gsi, msi);
-    return commit();
+    return replace_routes(gsi, {msi});
 }
 
 Result<> GsiRouter::remove_route(uint32_t gsi) {
     std::lock_guard lock(mutex_);
+    return replace_routes(gsi, {});
+}
+
+Result<> GsiRouter::replace_routes(uint32_t gsi,
+                                   const std::vector<kvm_irq_routing_entry>& entries) {
+    // Keep the old routes: if KVM rejects the new table, the previous one stays in force
+    // (and in our copy), so one bad route cannot break every later commit.
+    auto [first, last] = routes_.equal_range(gsi);
+    std::vector<kvm_irq_routing_entry> previous;
+    for (auto it = first; it != last; ++it)
+        previous.push_back(it->second);
     routes_.erase(gsi);
-    return commit();
+    for (const auto& entry : entries)
+        routes_.emplace(gsi, entry);
+    auto committed = commit();
+    if (!committed) {
+        routes_.erase(gsi);
+        for (const auto& entry : previous)
+            routes_.emplace(gsi, entry);
+    }
+    return committed;
 }
 
 Result<> GsiRouter::commit() {

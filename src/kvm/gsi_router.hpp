@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "base/error.hpp"
 #include "kvm/vm.hpp"
@@ -26,6 +27,8 @@ class GsiRouter {
     [[nodiscard]] Result<> remove_route(uint32_t gsi);
 
   private:
+    [[nodiscard]] Result<> replace_routes(uint32_t gsi,
+                                          const std::vector<kvm_irq_routing_entry>& entries);
     [[nodiscard]] Result<> commit();
 
     const Vm& vm_;
