@@ -84,7 +84,7 @@ void MsixTable::update_route(size_t vector) {
     if (routed_[vector] == message)
         return;
     if (auto routed = sink_->route(static_cast<uint16_t>(vector), message); !routed) {
-        spdlog::warn("MSI-X vector {}: {}", vector, routed.error().message());
+        guest_warnings_.warn("MSI-X vector {}: {}", vector, routed.error().message());
         return;
     }
     routed_[vector] = message;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/log_limiter.hpp"
 
 namespace zapotec::pci {
 
@@ -68,6 +69,8 @@ class MsixTable {
     bool enabled_ = false;
     bool function_masked_ = false;
     std::shared_ptr<MsiVectors> sink_;
+    // The guest chooses the messages, so it can make every route fail.
+    LogLimiter guest_warnings_;
 };
 
 }  // namespace zapotec::pci

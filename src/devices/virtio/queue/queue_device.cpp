@@ -150,8 +150,8 @@ void QueueDevice::process_queue(size_t index) {
 void QueueDevice::mark_broken(size_t queue_index, const Error& error) {
     if (broken_.exchange(true))
         return;
-    spdlog::warn("{}: queue {}: {}; ignoring the driver until it resets the device", name(),
-                 queue_index, error.message());
+    guest_warnings_.warn("{}: queue {}: {}; ignoring the driver until it resets the device", name(),
+                         queue_index, error.message());
 }
 
 std::vector<QueueState> QueueDevice::queue_states() const {
