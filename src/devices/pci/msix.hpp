@@ -59,6 +59,8 @@ class MsixTable {
         uint32_t control = 1;  // Bit 0: masked (the reset state).
     };
     bool masked(size_t vector) const;
+    // Points the sink at the entry's message unless it already is. Only for a vector that
+    // can fire: enabled and unmasked.
     void update_route(size_t vector);
     void deliver_pending();
 
