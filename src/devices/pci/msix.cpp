@@ -52,7 +52,8 @@ void MsixTable::write_table(uint64_t offset, std::span<const uint8_t> data) {
     }
     for (size_t vector : touched) {
         entries_[vector].control &= 1;  // Only the mask bit is defined.
-        update_route(vector);
+        if (enabled_ && !masked(vector))
+            update_route(vector);
     }
     deliver_pending();
 }
@@ -74,9 +75,19 @@ void MsixTable::set_control(uint16_t control) {
     std::lock_guard lock(mutex_);
     enabled_ = control & kMsixControlEnable;
     function_masked_ = control & kMsixControlFunctionMask;
+    if (enabled_) {
+        for (size_t vector = 0; vector < entries_.size(); ++vector) {
+            if (!masked(vector))
+                update_route(vector);
+        }
+    }
     deliver_pending();
 }
 
+// A route is committed only for a vector that can fire (MSI-X on, vector unmasked): each one
+// is a KVM_SET_GSI_ROUTING, which waits for an SRCU grace period in the host, and drivers
+// write a masked entry a dword at a time. A masked vector keeps its old route, unused,
+// because signal() holds it pending; the route is brought up to date before it can fire.
 void MsixTable::update_route(size_t vector) {
     const Entry& entry = entries_[vector];
     std::optional<MsiMessage> message =
@@ -84,7 +95,7 @@ void MsixTable::update_route(size_t vector) {
     if (routed_[vector] == message)
         return;
     if (auto routed = sink_->route(static_cast<uint16_t>(vector), message); !routed) {
-        spdlog::warn("MSI-X vector {}: {}", vector, routed.error().message());
+        guest_warnings_.warn("MSI-X vector {}: {}", vector, routed.error().message());
         return;
     }
     routed_[vector] = message;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/log_limiter.hpp"
 
 namespace zapotec::pci {
 
@@ -58,6 +59,8 @@ class MsixTable {
         uint32_t control = 1;  // Bit 0: masked (the reset state).
     };
     bool masked(size_t vector) const;
+    // Points the sink at the entry's message unless it already is. Only for a vector that
+    // can fire: enabled and unmasked.
     void update_route(size_t vector);
     void deliver_pending();
 
@@ -68,6 +71,8 @@ class MsixTable {
     bool enabled_ = false;
     bool function_masked_ = false;
     std::shared_ptr<MsiVectors> sink_;
+    // The guest chooses the messages, so it can make every route fail.
+    LogLimiter guest_warnings_;
 };
 
 }  // namespace zapotec::pci

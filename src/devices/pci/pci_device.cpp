@@ -69,8 +69,8 @@ void PciDevice::update_bar_mappings() {
             if (inserted) {
                 mapped = wanted;
             } else {
-                spdlog::warn("{}: BAR{} at {:#x} not mapped: {}", name(), bar, *wanted,
-                             inserted.error().message());
+                guest_warnings_.warn("{}: BAR{} at {:#x} not mapped: {}", name(), bar, *wanted,
+                                     inserted.error().message());
             }
         }
         bar_remapped(bar, old, mapped);

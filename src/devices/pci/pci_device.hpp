@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 
+#include "base/log_limiter.hpp"
 #include "bus/bus.hpp"
 #include "devices/pci/config_space.hpp"
 
@@ -50,6 +51,8 @@ class PciDevice : public std::enable_shared_from_this<PciDevice> {
     ConfigSpace config_;
     Bus* mmio_bus_ = nullptr;
     std::array<std::optional<uint64_t>, kBarCount> mapped_{};
+    // The guest can program overlapping BARs on every config write.
+    LogLimiter guest_warnings_;
 };
 
 }  // namespace zapotec::pci

@@ -74,6 +74,7 @@ TEST_F(MsixTest, ReadsBeyondTheTableAreAllOnes) {
 }
 
 TEST_F(MsixTest, ProgrammedEntryIsRoutedAndReadsBack) {
+    table.set_control(kMsixControlEnable);
     program(table, 1, 0x4041);
     EXPECT_EQ(read32(table, 16 + 0), static_cast<uint32_t>(kAddress));
     EXPECT_EQ(read32(table, 16 + 8), 0x4041u);
@@ -85,10 +86,12 @@ TEST_F(MsixTest, ProgrammedEntryIsRoutedAndReadsBack) {
 
 TEST_F(MsixTest, SixtyFourBitAndByteWritesBuildTheSameMessage) {
     // An 8-byte store of address and upper address, then the data one byte at a time.
+    table.set_control(kMsixControlEnable);
     std::array<uint8_t, 8> address{0x00, 0x20, 0xe0, 0xfe, 0x01, 0x00, 0x00, 0x00};
     table.write_table(0, address);
     for (uint64_t i = 0; i < 4; ++i)
         table.write_table(8 + i, std::array<uint8_t, 1>{static_cast<uint8_t>(0x10 + i)});
+    write32(table, 12, 0);  // Unmask: only now is the message routed.
     EXPECT_EQ(sink->routes[0], (MsiMessage{0x1'fee0'2000, 0x13121110}));
 }
 
@@ -183,6 +186,7 @@ TEST(Msix, PendingBitsOfLargeTablesSpanSeveralQwords) {
 }
 
 TEST_F(MsixTest, FailedRouteIsRetriedOnTheNextWrite) {
+    table.set_control(kMsixControlEnable);
     sink->fail_routes = true;
     program(table, 0, 0x20);
     EXPECT_FALSE(sink->routes.contains(0));
@@ -193,11 +197,68 @@ TEST_F(MsixTest, FailedRouteIsRetriedOnTheNextWrite) {
 }
 
 TEST_F(MsixTest, UnchangedEntryIsNotRoutedAgain) {
+    table.set_control(kMsixControlEnable);
     program(table, 0, 0x20);
     size_t calls = sink->route_calls.size();
+    EXPECT_EQ(calls, 1u);
     write32(table, 12, 1);  // Masking changes no message.
     write32(table, 8, 0x20);
+    write32(table, 12, 0);
+    table.set_control(kMsixControlEnable | kMsixControlFunctionMask);
+    table.set_control(kMsixControlEnable);
     EXPECT_EQ(sink->route_calls.size(), calls);
+}
+
+TEST_F(MsixTest, MaskedVectorIsRoutedOnlyWhenUnmasked) {
+    table.set_control(kMsixControlEnable);
+    write32(table, 16 + 0, static_cast<uint32_t>(kAddress));
+    write32(table, 16 + 4, 0);
+    write32(table, 16 + 8, 0x4041);
+    EXPECT_TRUE(sink->route_calls.empty());
+
+    write32(table, 16 + 12, 0);  // Unmask.
+    ASSERT_EQ(sink->route_calls.size(), 1u);
+    EXPECT_EQ(sink->route_calls[0].vector, 1);
+    EXPECT_EQ(sink->route_calls[0].message, (MsiMessage{kAddress, 0x4041}));
+
+    // Reprogrammed while masked: still nothing until the next unmask, which routes once.
+    write32(table, 16 + 12, 1);
+    write32(table, 16 + 8, 0x4042);
+    EXPECT_EQ(sink->route_calls.size(), 1u);
+    write32(table, 16 + 12, 0);
+    ASSERT_EQ(sink->route_calls.size(), 2u);
+    EXPECT_EQ(sink->route_calls[1].message, (MsiMessage{kAddress, 0x4042}));
+}
+
+TEST_F(MsixTest, UnmaskedVectorChangingItsMessageIsRoutedAgain) {
+    table.set_control(kMsixControlEnable);
+    program(table, 0, 0x20);
+    write32(table, 8, 0x21);
+    ASSERT_EQ(sink->route_calls.size(), 2u);
+    EXPECT_EQ(sink->routes[0].data, 0x21u);
+}
+
+TEST_F(MsixTest, NothingIsRoutedUntilMsixIsEnabledAndTheFunctionUnmasked) {
+    program(table, 0, 0x20);
+    EXPECT_TRUE(sink->route_calls.empty());
+    table.set_control(kMsixControlEnable | kMsixControlFunctionMask);
+    program(table, 1, 0x21);
+    EXPECT_TRUE(sink->route_calls.empty());
+    table.set_control(kMsixControlEnable);
+    ASSERT_EQ(sink->route_calls.size(), 2u);
+    EXPECT_EQ(sink->routes[0].data, 0x20u);
+    EXPECT_EQ(sink->routes[1].data, 0x21u);
+}
+
+TEST_F(MsixTest, PendingVectorIsDeliveredThroughTheRouteCommittedAtUnmask) {
+    table.set_control(kMsixControlEnable);
+    program(table, 2, 0x22, /*masked=*/true);
+    EXPECT_TRUE(table.signal(2));
+    EXPECT_TRUE(sink->route_calls.empty());
+    write32(table, 32 + 12, 0);
+    ASSERT_EQ(sink->route_calls.size(), 1u);
+    EXPECT_EQ(sink->routes[2].data, 0x22u);
+    EXPECT_EQ(sink->take_triggers(), (std::vector<uint16_t>{2}));
 }
 
 }  // namespace

@@ -208,5 +208,23 @@ TEST_F(QueueDeviceTest, ServesAFullRingInOneCall) {
     EXPECT_EQ(driver_.queue_event()->consume().value_or(99), 0u);
 }
 
+TEST_F(QueueDeviceTest, SplitsMoreThanOneRunsWorthOfBytesOverSeveralCalls) {
+    ASSERT_TRUE(device_->activate(driver_.activation(interrupt_, kFeatures)).has_value());
+    // Sixteen requests of 960 KiB each (all over the same memory) are 15 MiB, well over the
+    // 8 MiB one run may move, though only one ring's worth of chains.
+    constexpr uint32_t kLength = TestDriver::kMemorySize - TestDriver::kDataStart;
+    for (int i = 0; i < driver_.size(); ++i)
+        driver_.post({{TestDriver::kDataStart, kLength, true}});
+    device_->process_queue(0);
+    uint16_t first = driver_.used_idx();
+    EXPECT_GT(first, 0);
+    EXPECT_LT(first, driver_.size());
+    EXPECT_EQ(driver_.queue_event()->consume().value_or(0), 1u) << "the rest was left unsignalled";
+
+    device_->process_queue(0);
+    EXPECT_EQ(driver_.used_idx(), driver_.size());
+    EXPECT_FALSE(device_->broken());
+}
+
 }  // namespace
 }  // namespace zapotec::virtio

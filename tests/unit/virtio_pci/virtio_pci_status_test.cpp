@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "../base/captured_log.hpp"
+#include "base/log_limiter.hpp"
 #include "virtio_pci_harness.hpp"
 
 namespace zapotec::virtio {
@@ -335,6 +337,19 @@ TEST_F(VirtioPciStatusTest, NeedsResetRaisedWithMsixDisabledStillShowsInTheIsr) 
     EXPECT_EQ(harness.status() & status::kNeedsReset, status::kNeedsReset);
     EXPECT_TRUE(harness.msi->triggers.empty());
     EXPECT_EQ(harness.read(VirtioPciDevice::kIsrOffset, 1), 2u);
+}
+
+TEST_F(VirtioPciStatusTest, RepeatedRefusedFeaturesOkLogsABoundedNumberOfLines) {
+    zapotec::testing::CapturedLog log;
+    for (int i = 0; i < 200; ++i) {
+        EXPECT_EQ(negotiate(kFeatureVersion1 | 1ull << 40), kUpToDriver);
+        // DRIVER_OK without FEATURES_OK is another warning the driver can repeat.
+        harness.add_status(status::kDriverOk);
+    }
+    EXPECT_LE(log.lines().size(), LogLimiter::kDefaultLimit + 1);
+    EXPECT_GE(log.lines().size(), 1u);
+    // The device still refuses and recovers as before.
+    EXPECT_EQ(negotiate(kFeatureVersion1), kUpToDriver | status::kFeaturesOk);
 }
 
 }  // namespace

@@ -239,8 +239,8 @@ void VirtioPciDevice::handle_status_change(StatusChange change) {
         case StatusChange::FeaturesOk:
         case StatusChange::FeaturesOkAndDriverOk:
             if (!common_.accept_features()) {
-                spdlog::warn("{}: driver asked for unsupported features {:#x}", name(),
-                             common_.driver_features());
+                guest_warnings_.warn("{}: driver asked for unsupported features {:#x}", name(),
+                                     common_.driver_features());
             }
             if (change == StatusChange::FeaturesOkAndDriverOk)
                 activate();
@@ -261,7 +261,7 @@ void VirtioPciDevice::activate() {
         return;
     if (!(common_.status() & status::kFeaturesOk)) {
         // The status now says DRIVER_OK; it must not claim a device that is not running.
-        spdlog::warn("{}: DRIVER_OK without FEATURES_OK", name());
+        guest_warnings_.warn("{}: DRIVER_OK without FEATURES_OK", name());
         needs_reset();
         return;
     }
@@ -272,7 +272,7 @@ void VirtioPciDevice::activate() {
         state.event_idx = common_.driver_features() & kFeatureRingEventIdx;
         if (state.ready) {
             if (auto valid = queue.validate(*deps_.memory); !valid) {
-                spdlog::warn("{}: {}", name(), valid.error().message());
+                guest_warnings_.warn("{}: {}", name(), valid.error().message());
                 needs_reset();
                 return;
             }
@@ -284,7 +284,7 @@ void VirtioPciDevice::activate() {
     context.acked_features = common_.driver_features();
     context.event_loop = deps_.event_loop;
     if (auto activated = device_->activate(std::move(context)); !activated) {
-        spdlog::warn("{}: activation failed: {}", name(), activated.error().message());
+        guest_warnings_.warn("{}: activation failed: {}", name(), activated.error().message());
         needs_reset();
         return;
     }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/event_fd.hpp"
+#include "base/log_limiter.hpp"
 #include "devices/pci/msix.hpp"
 #include "devices/pci/pci_device.hpp"
 #include "devices/virtio/pci/common_config.hpp"
@@ -88,6 +89,8 @@ class VirtioPciDevice : public pci::PciDevice {
     std::unique_ptr<std::atomic<uint16_t>[]> queue_vectors_;
     std::atomic<uint16_t> config_vector_{kNoVector};
     std::shared_ptr<QueueInterrupt> interrupt_;
+    // The driver can repeat what these warnings report as often as it likes.
+    LogLimiter guest_warnings_;
 };
 
 }  // namespace zapotec::virtio

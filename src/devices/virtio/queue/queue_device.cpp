@@ -14,6 +14,11 @@ namespace {
 // keeps refilling its ring cannot starve the other devices on the event loop.
 constexpr size_t kRoundsPerRun = 4;
 
+// Nor may it make one run move more than about this many bytes: a single block chain can
+// describe gigabytes of synchronous I/O. Counted over the descriptors of the chains served,
+// so one oversized chain still completes, and the queue is picked up again later.
+constexpr uint64_t kBytesPerRun = 8 << 20;
+
 // The loop thread must never block on a kick: a handler can run after another one already
 // consumed the count (reset and activation race with the loop), so reads must not wait.
 Result<> make_nonblocking(int fd) {
@@ -120,8 +125,9 @@ void QueueDevice::process_queue(size_t index) {
     const GuestMemory& memory = *context_->memory;
     size_t budget = kRoundsPerRun * queue.state().size;
     size_t completed = 0;
+    uint64_t bytes = 0;
     for (;;) {
-        if (completed == budget) {
+        if (completed == budget || bytes >= kBytesPerRun) {
             // Come back to this queue after the loop has served everyone else.
             (void)context_->queue_events[index]->signal();
             break;
@@ -131,6 +137,8 @@ void QueueDevice::process_queue(size_t index) {
             return mark_broken(index, chain.error());
         if (!chain->has_value())
             break;
+        for (const Descriptor& descriptor : (*chain)->descriptors)
+            bytes += descriptor.length;
         auto written = handle_chain(index, memory, **chain);
         if (!written)
             return mark_broken(index, written.error());
@@ -150,8 +158,8 @@ void QueueDevice::process_queue(size_t index) {
 void QueueDevice::mark_broken(size_t queue_index, const Error& error) {
     if (broken_.exchange(true))
         return;
-    spdlog::warn("{}: queue {}: {}; ignoring the driver until it resets the device", name(),
-                 queue_index, error.message());
+    guest_warnings_.warn("{}: queue {}: {}; ignoring the driver until it resets the device", name(),
+                         queue_index, error.message());
 }
 
 std::vector<QueueState> QueueDevice::queue_states() const {

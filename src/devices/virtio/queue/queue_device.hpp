@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/log_limiter.hpp"
 #include "devices/virtio/queue/queue.hpp"
 #include "devices/virtio/virtio_device.hpp"
 
@@ -63,6 +64,8 @@ class QueueDevice : public VirtioDevice, public std::enable_shared_from_this<Que
     std::vector<int> registered_fds_;
     std::atomic<bool> broken_{false};
     std::atomic<uint64_t> acked_features_{0};
+    // A driver can break the device, reset it and break it again without end.
+    LogLimiter guest_warnings_;
 };
 
 }  // namespace zapotec::virtio
