@@ -4,7 +4,7 @@
 A benchmark, not a test: it measures and prints, and fails only when it could not measure.
 See docs/benchmarks.md for what each number means and for figures measured so far.
 
-For each of --runs iterations it boots bench/payload/hello.S once under zapotec and once
+For each of --runs iterations it boots tests/payloads/hello.S once under zapotec and once
 under `qemu-system-x86_64 -M microvm` (the order alternates between iterations to spread
 noise). Each VMM is started by bench/launcher.c (compiled here), which takes the start time
 just before fork() and reports the VMM's exit and rusage. Per run:
@@ -39,7 +39,7 @@ from pathlib import Path
 
 MARKER = b"ZAPOTEC-PAYLOAD: hello"
 REPO = Path(__file__).resolve().parent.parent
-PAYLOAD_SRC = REPO / "bench" / "payload" / "hello.S"
+PAYLOAD_SRC = REPO / "tests" / "payloads" / "hello.S"
 PAYLOAD_INC = REPO / "tests" / "payloads"
 LAUNCHER_SRC = REPO / "bench" / "launcher.c"
 LOCK_PATH = "/tmp/zapotec-bench.lock"
@@ -432,7 +432,7 @@ def parse_args():
     p.add_argument("--qemu-cpu", help="QEMU -cpu value (default: probe "
                                       + ", ".join(QEMU_CPU_CANDIDATES) + ")")
     p.add_argument("--payload", help="prebuilt power-off payload ELF (default: build "
-                                     "bench/payload/hello.S into a temp dir)")
+                                     "tests/payloads/hello.S into a temp dir)")
     p.add_argument("--hold-payload", help="prebuilt hold payload ELF (hello.S with -DBENCH_HOLD)")
     p.add_argument("--cc", default="cc", help="C compiler driver used to assemble the payload")
     p.add_argument("--ld", default="ld", help="linker for the payload")
