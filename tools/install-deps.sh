@@ -7,13 +7,13 @@ PACKAGES=(
     # Build.
     cmake ninja-build g++ pkg-config
     # Libraries (see "Dependencies" in README.md).
-    libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
+    libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev liburing-dev libboost1.81-dev
     # Tests and benchmarks.
     libgtest-dev libgmock-dev acpica-tools time
     # Fuzzing (libFuzzer) and formatting.
     clang-16 libclang-rt-16-dev clang-format
     # The default guest and the nested lab.
-    qemu-system-x86 busybox-static cpio e2fsprogs zstd kmod xz-utils
+    qemu-system-x86 busybox-static cpio e2fsprogs zstd kmod xz-utils curl
 )
 
 missing=()

@@ -14,6 +14,7 @@
 #include "devices/virtio/queue/queue.hpp"
 #include "event/event_loop.hpp"
 #include "memory/guest_memory.hpp"
+#include "metrics/metric_sink.hpp"
 
 namespace zapotec::virtio {
 
@@ -76,6 +77,10 @@ class VirtioDevice {
     // A device marks itself broken when the driver breaks the protocol; it then ignores
     // the guest until reset. Only this guest's device is affected.
     virtual bool broken() const = 0;
+
+    // Reports the device's counters (bytes, ops, throttled events, errors, ...). The caller
+    // scopes them by name(). Safe from any thread.
+    virtual void collect_metrics(MetricSink& sink) const { (void)sink; }
 };
 
 }  // namespace zapotec::virtio
