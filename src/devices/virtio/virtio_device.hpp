@@ -81,6 +81,12 @@ class VirtioDevice {
     // Reports the device's counters (bytes, ops, throttled events, errors, ...). The caller
     // scopes them by name(). Safe from any thread.
     virtual void collect_metrics(MetricSink& sink) const { (void)sink; }
+
+    // Pause support: returns once no I/O the device has started (e.g. io_uring requests in
+    // flight) can still write guest memory. Called on the event loop thread after the vCPUs
+    // are stopped and the device's events are no longer dispatched. Devices that complete
+    // everything synchronously need not override it.
+    virtual void drain() {}
 };
 
 }  // namespace zapotec::virtio
