@@ -35,7 +35,7 @@ class TokenBucket {
     [[nodiscard]] Clock::duration time_until(uint64_t tokens, Clock::time_point now) const;
 
     const TokenBucketConfig& config() const { return config_; }
-    uint64_t budget() const;                        // Tokens available now, without burst.
+    uint64_t budget() const;                            // Tokens available now, without burst.
     uint64_t one_time_burst() const { return burst_; }  // Burst tokens left.
 
   private:
