@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the lab's L1 initramfs: busybox, the kvm modules of the cloud kernel
-# (the same package the default guest uses), the VMM with its libraries,
-# debugfs, the L2 guest (vmlinuz, initrd.img, rootfs.ext4) and the scenarios.
+# (the same package the default guest uses) and tun, the VMM with its
+# libraries, debugfs, curl, the L2 guest (vmlinuz, initrd.img, rootfs.ext4) and the scenarios.
 # Usage: tests/lab/build-l1.sh [ZAPOTEC_BIN]
 # Environment:
 #   ZAPOTEC_BIN   the zapotec binary (default: build/zapotec); optional with
@@ -33,8 +33,8 @@ LAB_L2_CMDLINE_EXTRA=${LAB_L2_CMDLINE_EXTRA:-}
 LAB_QEMU_MACHINE=${LAB_QEMU_MACHINE:-q35}
 LAB_L1_COMPRESSION=${LAB_L1_COMPRESSION:-zstd}
 # kvm-amd's dependencies (kvm, irqbypass, and ccp on the generic kernel)
-# come from modules.dep.
-L1_MODULES=(irqbypass kvm kvm_amd)
+# come from modules.dep; tun gives L1 the tap of the network scenarios.
+L1_MODULES=(irqbypass kvm kvm_amd tun)
 # Firmware QEMU-in-L1 loads for -kernel on q35 (SeaBIOS) and microvm (qboot).
 QEMU_FIRMWARE=(bios-256k.bin bios-microvm.bin linuxboot_dma.bin kvmvapic.bin)
 
@@ -46,7 +46,7 @@ if [[ ${LAB_VMM} == zapotec && ! -x ${ZAPOTEC_BIN} ]]; then
     die "zapotec binary not found at ${ZAPOTEC_BIN} (build it, or pass ZAPOTEC_BIN=...)"
 fi
 
-pkgs=(busybox-static cpio e2fsprogs zstd kmod)
+pkgs=(busybox-static cpio e2fsprogs zstd kmod curl)
 [[ ${LAB_VMM} == qemu ]] && pkgs+=(qemu-system-x86)
 ensure_pkgs "${pkgs[@]}"
 
@@ -70,6 +70,8 @@ if [[ -x ${ZAPOTEC_BIN} ]]; then
     log "zapotec: ${ZAPOTEC_BIN}"
 fi
 stage_binary "${stage}" "$(command -v debugfs)" usr/sbin/debugfs
+# curl drives zapotec's API in the api_* scenarios, as users do.
+stage_binary "${stage}" "$(command -v curl)" usr/bin/curl
 if [[ ${LAB_VMM} == qemu ]]; then
     stage_binary "${stage}" "$(command -v qemu-system-x86_64)" usr/bin/qemu-system-x86_64
     mkdir -p "${stage}/usr/share/qemu"
@@ -87,7 +89,8 @@ fi
 cp "${GUEST_OUT}/vmlinuz" "${GUEST_OUT}/initrd.img" "${GUEST_OUT}/rootfs.ext4" "${stage}/l2/"
 install -m 755 "${HERE}/l1-init" "${stage}/init"
 install -m 755 "${HERE}/scenarios.sh" "${stage}/lab/scenarios.sh"
-install -m 644 "${HERE}/vmm.sh" "${HERE}/scenarios.list" "${stage}/lab/"
+install -m 644 "${HERE}/vmm.sh" "${HERE}/scenarios-net.sh" "${HERE}/scenarios-api.sh" \
+    "${HERE}/scenarios.list" "${stage}/lab/"
 {
     printf '# Written by tests/lab/build-l1.sh.\n'
     printf 'LAB_VMM=%q\n' "${LAB_VMM}"
@@ -95,6 +98,8 @@ install -m 644 "${HERE}/vmm.sh" "${HERE}/scenarios.list" "${stage}/lab/"
     printf 'LAB_L2_CMDLINE_EXTRA=%q\n' "${LAB_L2_CMDLINE_EXTRA}"
     printf 'LAB_QEMU_MACHINE=%q\n' "${LAB_QEMU_MACHINE}"
 } >"${stage}/lab/config"
+# run-lab.sh reads the VMM baked in here to know which scenarios to expect.
+cp "${stage}/lab/config" "${LAB_OUT}/l1-config"
 
 make_cpio "${stage}" "${LAB_OUT}/l1-initrd.img" "${LAB_L1_COMPRESSION}" 3
 rm -rf "${stage}"

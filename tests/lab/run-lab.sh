@@ -135,7 +135,10 @@ log "lab finished in $((SECONDS - started))s (L1 boot ${L1_BOOT_SECONDS}s, attem
 sed 's/^/    /' "${RESULTS}" >&2
 
 # Every expected scenario must have reported.
-expected=$(if [[ -n ${LAB_ONLY} ]]; then tr ',' '\n' <<<"${LAB_ONLY}"; else cat "${HERE}/scenarios.list"; fi)
+# Without LAB_ONLY: those of the VMM that L1 runs (scenarios.list), which is
+# LAB_VMM or else the one build-l1.sh baked in.
+vmm=${LAB_VMM:-$(sed -n 's/^LAB_VMM=//p' "${LAB_OUT}/l1-config" 2>/dev/null)}
+expected=$(if [[ -n ${LAB_ONLY} ]]; then tr ',' '\n' <<<"${LAB_ONLY}"; else "${HERE}/scenarios.sh" --list "${vmm:-zapotec}"; fi)
 unreported=0
 while read -r scn; do
     [[ -z ${scn} ]] && continue

@@ -5,16 +5,30 @@
 # prints exactly one line to the L1 console:
 #   LAB-RESULT <scenario> PASS|FAIL <detail>
 # followed, on failure, by "LAB-LOG <scenario> | <line>" excerpts.
-# Usage: scenarios.sh [SCENARIO...]   (default: all, from scenarios.list)
-#        scenarios.sh --list
+# Usage: scenarios.sh [SCENARIO...]   (default: all that run with $LAB_VMM,
+#                                      from scenarios.list)
+#        scenarios.sh --list [VMM]    (the names; runs on the host too)
+# The network, rate-limit and API scenarios live in scenarios-net.sh and
+# scenarios-api.sh, sourced below.
 # Environment: LAB_VMM (see vmm.sh), LAB_L2_TIMEOUT (seconds per guest run),
 # LAB_L2_CMDLINE_EXTRA (appended to every guest command line).
 # shellcheck shell=dash
 set -u
 
 LAB_DIR=$(dirname "$0")
+
+# list_scenarios [VMM]: the scenario names of scenarios.list, in order; with
+# VMM, only those that run with it. A line is "NAME [VMM...]": a name alone
+# runs with every VMM, otherwise only with the VMMs listed.
+list_scenarios() {
+    awk -v vmm="${1:-}" '
+        NF == 0 || $1 ~ /^#/ { next }
+        vmm == "" || NF == 1 { print $1; next }
+        { for (i = 2; i <= NF; i++) if ($i == vmm) { print $1; next } }' "${LAB_DIR}/scenarios.list"
+}
+
 if [ "${1:-}" = --list ]; then
-    cat "${LAB_DIR}/scenarios.list"
+    list_scenarios "${2:-}"
     exit 0
 fi
 
@@ -30,26 +44,65 @@ mkdir -p "${WORK}"
 
 now() { cut -d' ' -f1 /proc/uptime; }
 
-# run_guest SCENARIO TEST CPUS MEMORY_MIB EXTRA_CMDLINE [DISK...]
-# Runs the guest test TEST; sets RC and SECONDS_TAKEN; the console goes to
-# $WORK/SCENARIO.out (carriage returns removed), stderr to $WORK/SCENARIO.err.
-run_guest() {
-    _scn=$1 _test=$2 _cpus=$3 _mem=$4 _extra=$5
-    shift 5
-    _cmdline="console=ttyS0 quiet panic=-1 zapotec.test=${_test} ${_extra} ${LAB_L2_CMDLINE_EXTRA}"
-    _t0=$(now)
-    # shellcheck disable=SC2016 # expanded by the inner shell
-    timeout -s KILL "${LAB_L2_TIMEOUT}" sh -c '. "$0"; VMM_EXEC=exec; vmm_run "$@"' "${LAB_DIR}/vmm.sh" \
-        "${_cpus}" "${_mem}" "${_cmdline}" "$@" \
-        </dev/null >"${WORK}/${_scn}.raw" 2>"${WORK}/${_scn}.err"
+# bg_start SCENARIO COMMAND...: starts COMMAND in the background under
+# `timeout -s KILL $LAB_L2_TIMEOUT`, its stdout (the guest console) into
+# $WORK/SCENARIO.raw and its stderr into $WORK/SCENARIO.err; sets BG_PID.
+bg_start() {
+    _scn=$1
+    shift
+    rm -f "${WORK}/${_scn}.raw" "${WORK}/${_scn}.out" "${WORK}/${_scn}.err"
+    BG_T0=$(now)
+    timeout -s KILL "${LAB_L2_TIMEOUT}" "$@" </dev/null >"${WORK}/${_scn}.raw" 2>"${WORK}/${_scn}.err" &
+    BG_PID=$!
+}
+
+# bg_wait SCENARIO: waits for the command bg_start started; sets RC,
+# SECONDS_TAKEN and TIMED_OUT and writes $WORK/SCENARIO.out (the console
+# without carriage returns).
+bg_wait() {
+    wait "${BG_PID}"
     RC=$?
-    SECONDS_TAKEN=$(awk -v a="${_t0}" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-    tr -d '\r' <"${WORK}/${_scn}.raw" >"${WORK}/${_scn}.out"
+    SECONDS_TAKEN=$(awk -v a="${BG_T0}" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+    tr -d '\r' <"${WORK}/$1.raw" >"${WORK}/$1.out"
     if [ "${RC}" -eq 137 ]; then
         TIMED_OUT=1
     else
         TIMED_OUT=0
     fi
+}
+
+# bg_wait_for SCENARIO PATTERN SECONDS: waits until the console of the running
+# command shows a line matching the basic regex PATTERN; fails when the
+# command ended or SECONDS passed first.
+bg_wait_for() {
+    _deadline=$(awk -v a="$(now)" -v b="$3" 'BEGIN { printf "%d", a + b + 1 }')
+    while ! grep -q "$2" "${WORK}/$1.raw" 2>/dev/null; do
+        kill -0 "${BG_PID}" 2>/dev/null || return 1
+        _t=$(now)
+        [ "${_t%.*}" -lt "${_deadline}" ] || return 1
+        sleep 0.2
+    done
+}
+
+# guest_start SCENARIO TEST CPUS MEMORY_MIB EXTRA_CMDLINE [DEVICE...]
+# Starts the guest test TEST in the background (bg_start; DEVICE as vmm_run
+# takes it).
+guest_start() {
+    _scn=$1 _test=$2 _cpus=$3 _mem=$4 _extra=$5
+    shift 5
+    _cmdline="console=ttyS0 quiet panic=-1 zapotec.test=${_test} ${_extra} ${LAB_L2_CMDLINE_EXTRA}"
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    bg_start "${_scn}" sh -c '. "$0"; VMM_EXEC=exec; vmm_run "$@"' "${LAB_DIR}/vmm.sh" \
+        "${_cpus}" "${_mem}" "${_cmdline}" "$@"
+}
+
+# run_guest SCENARIO TEST CPUS MEMORY_MIB EXTRA_CMDLINE [DEVICE...]
+# Runs the guest test TEST to its end; sets RC and SECONDS_TAKEN; the console
+# goes to $WORK/SCENARIO.out (carriage returns removed), stderr to
+# $WORK/SCENARIO.err.
+run_guest() {
+    guest_start "$@"
+    bg_wait "$1"
 }
 
 # guest_value SCENARIO KEY: the last value the guest reported for KEY.
@@ -170,9 +223,14 @@ scenario_panic() {
     report panic "pvpanic_devices=$(guest_value panic pvpanic_devices) stderr='${_line}' $(common_detail panic)"
 }
 
+# shellcheck source=tests/lab/scenarios-net.sh
+. "${LAB_DIR}/scenarios-net.sh"
+# shellcheck source=tests/lab/scenarios-api.sh
+. "${LAB_DIR}/scenarios-api.sh"
+
 if [ $# -eq 0 ]; then
     # shellcheck disable=SC2046 # one scenario name per word
-    set -- $(cat "${LAB_DIR}/scenarios.list")
+    set -- $(list_scenarios "${LAB_VMM}")
 fi
 if ! _why=$(vmm_check); then
     for _scn in "$@"; do
@@ -181,8 +239,10 @@ if ! _why=$(vmm_check); then
     exit 1
 fi
 for _scn in "$@"; do
-    if grep -qx "${_scn}" "${LAB_DIR}/scenarios.list"; then
+    if list_scenarios "${LAB_VMM}" | grep -qx "${_scn}"; then
         "scenario_${_scn}"
+    elif list_scenarios | grep -qx "${_scn}"; then
+        echo "LAB-RESULT ${_scn} FAIL not available with LAB_VMM=${LAB_VMM} (scenarios.list)"
     else
         echo "LAB-RESULT ${_scn} FAIL no such scenario"
     fi

@@ -32,27 +32,64 @@ vmm_check() {
     esac
 }
 
-# vmm_run CPUS MEMORY_MIB CMDLINE [DISK[,ro]]...
-# Boots /l2/vmlinuz + /l2/initrd.img with CMDLINE (empty: the VMM's default);
-# the first disk is /dev/vda. The guest console is stdout, VMM diagnostics go
+# qemu_size BYTES[K|M|G]: the size in bytes (1024-based suffixes, as zapotec
+# reads them), for QEMU's throttling options.
+qemu_size() {
+    case $1 in
+        *[Kk]) echo $((${1%?} * 1024)) ;;
+        *[Mm]) echo $((${1%?} * 1024 * 1024)) ;;
+        *[Gg]) echo $((${1%?} * 1024 * 1024 * 1024)) ;;
+        *) echo "$1" ;;
+    esac
+}
+
+# qemu_disk_args SPEC: QEMU's -drive for PATH[,ro][,bandwidth=N][,iops=N].
+qemu_disk_args() {
+    _path=${1%%,*} _opts=
+    case $1 in *,*) _rest=${1#*,} ;; *) _rest= ;; esac
+    _oldifs=${IFS}
+    IFS=,
+    for _o in ${_rest}; do
+        case ${_o} in
+            ro) _opts="${_opts},readonly=on" ;;
+            bandwidth=*) _opts="${_opts},throttling.bps-total=$(qemu_size "${_o#*=}")" ;;
+            iops=*) _opts="${_opts},throttling.iops-total=${_o#*=}" ;;
+            *) echo "vmm_run: unknown disk option '${_o}'" >&2 ;;
+        esac
+    done
+    IFS=${_oldifs}
+    echo "file=${_path},if=virtio,format=raw${_opts}"
+}
+
+# vmm_run CPUS MEMORY_MIB CMDLINE [DEVICE]...
+# Boots /l2/vmlinuz + /l2/initrd.img with CMDLINE (empty: the VMM's default).
+# Each DEVICE is a disk, PATH[,ro][,bandwidth=BYTES_PER_S][,iops=N] (the
+# first disk is /dev/vda; sizes take K/M/G, 1024-based), or a network
+# interface on an existing L1 tap, tap=NAME[,mac=MAC] (the first is eth0).
+# The guest console is stdout, VMM diagnostics go
 # to stderr; the exit status is the VMM's. The caller adds `timeout`; with
 # VMM_EXEC=exec the VMM replaces the calling shell, so that timeout's signal
 # reaches the VMM itself rather than a shell that would leave it running.
 vmm_run() {
     _cpus=$1 _mem=$2 _cmdline=$3
     shift 3
-    # Turn each DISK argument into the backend's options, in place.
-    _n=$#
+    # Turn each DEVICE argument into the backend's options, in place.
+    _n=$# _nic=0
     while [ "${_n}" -gt 0 ]; do
-        _disk=$1
+        _dev=$1
         shift
-        case ${LAB_VMM} in
-            qemu)
-                _ro=
-                case ${_disk} in *,ro) _disk=${_disk%,ro} _ro=,readonly=on ;; esac
-                set -- "$@" -drive "file=${_disk},if=virtio,format=raw${_ro}"
+        case ${LAB_VMM}:${_dev} in
+            qemu:tap=*)
+                # romfile= : no PXE option ROM (L1 has none, and -kernel needs none).
+                _tap=${_dev#tap=} _mac=
+                case ${_tap} in *,mac=*) _mac=,mac=${_tap#*,mac=} _tap=${_tap%%,*} ;; esac
+                set -- "$@" -netdev "tap,id=net${_nic},ifname=${_tap},script=no,downscript=no,vhost=off" \
+                    -device "virtio-net-pci,netdev=net${_nic}${_mac},romfile="
+                _nic=$((_nic + 1))
                 ;;
-            *) set -- "$@" --disk "${_disk}" ;;
+            qemu:*) set -- "$@" -drive "$(qemu_disk_args "${_dev}")" ;;
+            *:tap=*) set -- "$@" --net "${_dev}" ;;
+            *) set -- "$@" --disk "${_dev}" ;;
         esac
         _n=$((_n - 1))
     done
