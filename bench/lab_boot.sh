@@ -36,29 +36,10 @@ bench_setup 5 "${REPO}/out/bench-lab" 90 "$@"
 BENCH_MEMORY=${BENCH_MEMORY:-128}
 BENCH_CPUS=${BENCH_CPUS:-1}
 
-# 1. L1: the lab's own initramfs with QEMU and zapotec, then our init in front.
-LOG=${OUT}/l1-console.log
-RESULTS=${OUT}/results.txt
-if ((REPORT_ONLY == 0)); then
-    {
-        printf '# Written by bench/lab_boot.sh.\n'
-        printf 'BENCH_RUNS=%q\n' "${RUNS}"
-        printf 'BENCH_VMMS=%q\n' "${VMMS}"
-        printf 'BENCH_L2_TIMEOUT=%q\n' "${BENCH_L2_TIMEOUT}"
-        printf 'BENCH_MEMORY=%q\n' "${BENCH_MEMORY}"
-        printf 'BENCH_CPUS=%q\n' "${BENCH_CPUS}"
-    } | bench_build_l1 "${OUT}" "${HERE}/lab/l1-bench-init" "${ZAPOTEC_BIN}"
+# L1: the lab's own initramfs (QEMU and zapotec inside) with our init in front.
+bench_run "${HERE}/lab/l1-bench-init" BENCH-L2 BENCH_MEMORY BENCH_CPUS
 
-    # 2. Boot L1 (the machine of tests/lab/run-lab.sh and LAB.md).
-    rm -f "${RESULTS}" "${LOG}"
-    started=${SECONDS}
-    log "${RUNS} runs x ${NVMM} VMMs"
-    bench_boot_l1 "${OUT}" "${LOG}" "${BENCH_LAB_TIMEOUT}" BENCH-L2
-    tr -d '\r' <"${LOG}" | grep -E '^BENCH-(L2|LOG) ' >"${RESULTS}" || true
-    log "finished in $((SECONDS - started))s; results in ${RESULTS}"
-fi
-
-# 3. Statistics: median and p90 (linear interpolation) of successful runs.
+# Statistics: median and p90 (linear interpolation) of successful runs.
 echo "lab boot benchmark: $(date -Is), $(uname -r) host, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "L2: stock cloud kernel + guest initramfs, --cpus ${BENCH_CPUS} --memory ${BENCH_MEMORY}, zapotec.test=boot; times in s, L1 clock"
 awk -v vmms="${VMMS}" '
@@ -93,15 +74,4 @@ awk -v vmms="${VMMS}" '
             printf "ratio zapotec/%s: start->init %.2f, start->exit %.2f\n", vm, med_init["zapotec"] / med_init[vm], med_exit["zapotec"] / med_exit[vm]
         }
     }' "${RESULTS}"
-if grep -q '^BENCH-L2 .* ok=0 ' "${RESULTS}"; then
-    echo "failed runs (excluded):"
-    grep -E '^BENCH-(L2 .* ok=0 |LOG )' "${RESULTS}" | sed 's/^/  /'
-fi
-expected=$((RUNS * NVMM))
-got=$(grep -c '^BENCH-L2 ' "${RESULTS}" || true)
-if ((got < expected)); then
-    log "error: only ${got} of ${expected} runs reported (see ${LOG})"
-    exit 2
-fi
-grep -q '^BENCH-L2 .* ok=0 ' "${RESULTS}" && exit 1
-exit 0
+bench_exit BENCH-L2

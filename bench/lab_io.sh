@@ -33,26 +33,8 @@ export LOG_TAG=bench-lab-io
 
 bench_setup 3 "${REPO}/out/bench-lab-io" 300 "$@"
 
-LOG=${OUT}/l1-console.log
-RESULTS=${OUT}/results.txt
-if ((REPORT_ONLY == 0)); then
-    {
-        printf '# Written by bench/lab_io.sh.\n'
-        printf 'BENCH_RUNS=%q\n' "${RUNS}"
-        printf 'BENCH_VMMS=%q\n' "${VMMS}"
-        printf 'BENCH_L2_TIMEOUT=%q\n' "${BENCH_L2_TIMEOUT}"
-        for var in BENCH_NET_MIB BENCH_BLK_MIB BENCH_IOPS_N BENCH_PING_N; do
-            if [[ -n ${!var:-} ]]; then printf '%s=%q\n' "${var}" "${!var}"; fi
-        done
-    } | bench_build_l1 "${OUT}" "${HERE}/lab/l1-io-init" "${ZAPOTEC_BIN}"
-
-    rm -f "${RESULTS}" "${LOG}"
-    started=${SECONDS}
-    log "${RUNS} runs x ${NVMM} VMMs"
-    bench_boot_l1 "${OUT}" "${LOG}" "${BENCH_LAB_TIMEOUT}" BENCH-IO
-    tr -d '\r' <"${LOG}" | grep -E '^BENCH-(IO |LOG |L1: )' >"${RESULTS}" || true
-    log "finished in $((SECONDS - started))s; results in ${RESULTS}"
-fi
+# L1: the lab's own initramfs (QEMU and zapotec inside) with our init in front.
+bench_run "${HERE}/lab/l1-io-init" BENCH-IO BENCH_NET_MIB BENCH_BLK_MIB BENCH_IOPS_N BENCH_PING_N
 
 echo "lab I/O benchmark: $(date -Is), zapotec $(git -C "${REPO}" rev-parse --short HEAD 2>/dev/null || echo '?'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "L2: stock cloud kernel + guest initramfs, 1 vCPU, 256 MiB, virtio-net on L1's tap0, raw disk in L1's tmpfs; guest clock; medians of ok runs"
@@ -95,16 +77,4 @@ awk -v vmms="${VMMS}" '
         }
         print "(ratios: zapotec / QEMU; higher is better except for the round trip)"
     }' "${RESULTS}"
-if grep -q '^BENCH-IO .* ok=0 ' "${RESULTS}"; then
-    echo "failed runs (excluded):"
-    grep -E '^BENCH-(IO .* ok=0 |LOG )' "${RESULTS}" | sed 's/^/  /'
-fi
-grep '^BENCH-L1: ' "${RESULTS}" | grep -v 'init started\|kvm ready\|done' | sed 's/^/  /' || true
-expected=$((RUNS * NVMM))
-got=$(grep -c '^BENCH-IO ' "${RESULTS}" || true)
-if ((got < expected)); then
-    log "error: only ${got} of ${expected} runs reported (see ${LOG})"
-    exit 2
-fi
-grep -q '^BENCH-IO .* ok=0 ' "${RESULTS}" && exit 1
-exit 0
+bench_exit BENCH-IO

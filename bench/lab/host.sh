@@ -140,3 +140,48 @@ bench_boot_l1() {
     fi
     return 0
 }
+
+# bench_run INIT PREFIX VAR...: unless --report, builds L1 with INIT as its
+# /bench/init and /bench/config holding BENCH_RUNS, BENCH_VMMS,
+# BENCH_L2_TIMEOUT and each VAR that is set, boots it, and writes the
+# console's "PREFIX ", "BENCH-LOG " and "BENCH-L1: " lines to RESULTS. Sets
+# LOG (OUT/l1-console.log) and RESULTS (OUT/results.txt) either way.
+bench_run() {
+    local init=$1 prefix=$2 var started
+    shift 2
+    LOG=${OUT}/l1-console.log
+    RESULTS=${OUT}/results.txt
+    ((REPORT_ONLY)) && return 0
+    {
+        printf '# Written by %s.\n' "$0"
+        printf 'BENCH_RUNS=%q\nBENCH_VMMS=%q\nBENCH_L2_TIMEOUT=%q\n' "${RUNS}" "${VMMS}" "${BENCH_L2_TIMEOUT}"
+        for var in "$@"; do
+            if [[ -n ${!var:-} ]]; then printf '%s=%q\n' "${var}" "${!var}"; fi
+        done
+    } | bench_build_l1 "${OUT}" "${init}" "${ZAPOTEC_BIN}"
+    rm -f "${RESULTS}" "${LOG}"
+    started=${SECONDS}
+    log "${RUNS} runs x ${NVMM} VMMs"
+    bench_boot_l1 "${OUT}" "${LOG}" "${BENCH_LAB_TIMEOUT}" "${prefix}"
+    tr -d '\r' <"${LOG}" | grep -E "^(${prefix} |BENCH-LOG |BENCH-L1: )" >"${RESULTS}" || true
+    log "finished in $((SECONDS - started))s; results in ${RESULTS}"
+}
+
+# bench_exit PREFIX: lists the failed runs and L1's complaints, then exits 0
+# when every run reported ok=1, 1 when some failed, 2 when some never reported.
+bench_exit() {
+    local prefix=$1 expected got
+    if grep -q "^${prefix} .* ok=0 " "${RESULTS}"; then
+        echo "failed runs (excluded):"
+        grep -E "^(${prefix} .* ok=0 |BENCH-LOG )" "${RESULTS}" | sed 's/^/  /'
+    fi
+    grep '^BENCH-L1: ' "${RESULTS}" | grep -v 'init started\|kvm ready\|done' | sed 's/^/  /' || true
+    expected=$((RUNS * NVMM))
+    got=$(grep -c "^${prefix} " "${RESULTS}" || true)
+    if ((got < expected)); then
+        log "error: only ${got} of ${expected} runs reported (see ${LOG})"
+        exit 2
+    fi
+    grep -q "^${prefix} .* ok=0 " "${RESULTS}" && exit 1
+    exit 0
+}
