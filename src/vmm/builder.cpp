@@ -1,5 +1,6 @@
 // The one build sequence of a VM: KVM and its interrupt controllers, guest memory, the
 // legacy devices, the PCI devices, the boot image, then the vCPUs.
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -32,7 +33,10 @@ class VmBuilder {
     Result<> build() {
         TRY(setup_platform());
         TRY(setup_memory());
-        vmm_.event_loop_ = TRY(EventLoop::create());
+        if (options_.event_loop)
+            vmm_.event_loop_ = options_.event_loop;
+        else
+            vmm_.event_loop_ = TRY(EventLoop::create());
         TRY(setup_legacy_devices());
         TRY(setup_pci_devices());
         BootEntry entry = TRY(load_boot_image(*vmm_.memory_, config_));
@@ -78,10 +82,26 @@ class VmBuilder {
         return {};
     }
 
+    // The guest's console output goes to stdout, or to serial_out_path (PUT /serial), which
+    // is created when missing and appended to. A FIFO without a reader yet is opened
+    // read-write, which does not wait for one.
+    Result<UniqueFd> open_console_output() {
+        if (!options_.serial_out_path)
+            return legacy::open_output_sink(STDOUT_FILENO);
+        const std::string& path = *options_.serial_out_path;
+        int flags = O_CREAT | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+        UniqueFd file(::open(path.c_str(), flags | O_WRONLY, 0644));
+        if (!file && errno == ENXIO)
+            file.reset(::open(path.c_str(), flags | O_RDWR, 0644));
+        if (!file)
+            return errno_error(fmt::format("serial_out_path: open {}", path));
+        return file;  // Already non-blocking, and shared with nothing else.
+    }
+
     Result<> setup_legacy_devices() {
         Vmm* vmm = &vmm_;
         auto com1_irq = TRY(IrqfdLine::create(vmm_.vm_, kCom1Irq));
-        auto output = TRY(legacy::open_output_sink(STDOUT_FILENO));
+        auto output = TRY(open_console_output());
         auto serial = std::make_shared<legacy::Serial8250>(com1_irq, std::move(output));
         if (options_.boot_timer) {
             auto start = options_.process_start;
@@ -103,13 +123,10 @@ class VmBuilder {
         }
 
         auto keyboard_irq = TRY(IrqfdLine::create(vmm_.vm_, 1));
-        TRY(insert_pio(
-            std::make_shared<legacy::I8042>(
-                keyboard_irq,
-                [vmm] {
-                    vmm->request_exit({VmExitKind::Reset, "guest reset the machine (i8042)"});
-                }),
-            kI8042Port, legacy::I8042::kSize));
+        vmm_.i8042_ = std::make_shared<legacy::I8042>(keyboard_irq, [vmm] {
+            vmm->request_exit({VmExitKind::Reset, "guest reset the machine (i8042)"});
+        });
+        TRY(insert_pio(vmm_.i8042_, kI8042Port, legacy::I8042::kSize));
         uint64_t total = vmm_.memory_->total_size();
         uint64_t below_4g = std::min(total, kMmioHoleStart);
         TRY(insert_pio(std::make_shared<legacy::Cmos>(below_4g, total - below_4g), kCmosPort,
