@@ -140,7 +140,12 @@ void BlockDevice::collect_metrics(MetricSink& sink) const {
 
 Result<> BlockDevice::update_rate_limiter(const RateLimiterConfig& config) {
     Result<> updated;
-    locked([&] { updated = limiter_->update(config); });
+    locked([&] {
+        updated = limiter_->update(config);
+        // Whatever the old limits were waiting for, the new ones decide afresh.
+        if (updated && limiter_->blocked())
+            limiter_->on_timer();
+    });
     if (!updated)
         return std::unexpected(updated.error().context(name() + ": rate_limiter"));
     // A queue waiting for the old limits' timer is looked at again under the new ones.

@@ -69,7 +69,7 @@ RequestStatus BlockDevice::discard(const Request& request, const GuestMemory& me
     // Only what was offered (and so probed on this image) is served.
     uint64_t feature =
         type == RequestType::Discard ? kBlockFeatureDiscard : kBlockFeatureWriteZeroes;
-    if (!(device_features() & feature) || image_.read_only())
+    if (!(device_features() & acked_features() & feature) || image_.read_only())
         return RequestStatus::Unsupported;
     std::vector<DiscardSegment> segments;
     RequestStatus status = read_discard_segments(request, memory, image_.sectors(), segments);

@@ -44,7 +44,12 @@ void RngDevice::collect_metrics(MetricSink& sink) const {
 
 Result<> RngDevice::update_rate_limiter(const RateLimiterConfig& config) {
     Result<> updated;
-    locked([&] { updated = limiter_->update(config); });
+    locked([&] {
+        updated = limiter_->update(config);
+        // Whatever the old limits were waiting for, the new ones decide afresh.
+        if (updated && limiter_->blocked())
+            limiter_->on_timer();
+    });
     if (!updated)
         return std::unexpected(updated.error().context("entropy device: rate_limiter"));
     // A queue waiting for the old limits' timer is looked at again under the new ones.
