@@ -182,14 +182,22 @@ class VmBuilder {
             block.drive_id = drive.drive_id;
             block.path = drive.path_on_host;
             block.read_only = drive.is_read_only;
+            block.io_engine = drive.io_engine == IoEngine::kAsync ? virtio::BlockIoEngine::Uring
+                                                                  : virtio::BlockIoEngine::Sync;
+            block.cache_type = drive.cache_type;
+            block.rate_limiter = drive.rate_limiter;
             auto device = virtio::BlockDevice::create(block);
             if (!device)
                 return std::unexpected(device.error().context("drive " + drive.drive_id));
             TRY(add_virtio_device(*device));
         }
         if (config_.entropy.enabled) {
-            auto rng = TRY(virtio::RngDevice::create());
-            TRY(add_virtio_device(std::move(rng)));
+            virtio::RngConfig entropy;
+            entropy.rate_limiter = config_.entropy.rate_limiter;
+            auto rng = virtio::RngDevice::create(entropy);
+            if (!rng)
+                return std::unexpected(rng.error().context("entropy"));
+            TRY(add_virtio_device(std::move(*rng)));
         }
         Vmm* vmm = &vmm_;
         uint64_t pvpanic_bar = TRY(allocate_bar(pci::PvPanicDevice::kBarSize));
@@ -228,14 +236,6 @@ namespace {
 Result<> check_supported(const VmConfig& config) {
     if (!config.network_interfaces.empty()) {
         return make_error("network-interfaces[0]: networking is not supported yet");
-    }
-    for (size_t i = 0; i < config.drives.size(); ++i) {
-        if (config.drives[i].rate_limiter) {
-            return make_error("drives[{}].rate_limiter: rate limiting is not supported yet", i);
-        }
-    }
-    if (config.entropy.rate_limiter) {
-        return make_error("entropy.rate_limiter: rate limiting is not supported yet");
     }
     if (config.machine.cpu_template != CpuTemplate::kNone) {
         return make_error("machine-config.cpu_template: CPU templates are not supported yet");
