@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -36,6 +37,8 @@ using Stream = beast::basic_stream<stream_protocol, asio::any_io_executor>;
 constexpr auto kIoTimeout = std::chrono::seconds(5);
 constexpr size_t kMaxHeaderSize = 8 * 1024;
 constexpr size_t kMaxConnections = 16;
+constexpr auto kDrainTimeout = std::chrono::milliseconds(500);
+constexpr size_t kMaxDrainBytes = 1 << 20;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 }  // namespace
@@ -46,6 +49,7 @@ struct ApiServer::Impl {
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> session(Stream stream);
+    asio::awaitable<void> drain(Stream& stream);
     api::ApiResponse answer(api::ApiRequest request);
 
     std::string socket_path;
@@ -77,8 +81,11 @@ http::response<http::string_body> to_http(const api::ApiResponse& response, unsi
 api::ApiResponse read_failure(const beast::error_code& error,
                               const http::request_parser<http::string_body>& parser) {
     if (error == http::error::body_limit) {
-        std::string size = parser.content_length() ? std::to_string(*parser.content_length())
-                                                   : std::string("unknown");
+        // Beast refuses a declared Content-Length over the limit before the header is
+        // complete, so the size comes from the field as parsed so far.
+        std::string size(parser.get()[http::field::content_length]);
+        if (size.empty() || size.find_first_not_of("0123456789") != std::string::npos)
+            size = fmt::format("over {}", api::kMaxRequestBodySize);
         return api::ApiResponse::fault(
             400, fmt::format("Request payload with size {} is larger than the limit of {} "
                              "allowed by server.",
@@ -135,8 +142,24 @@ asio::awaitable<void> ApiServer::Impl::session(Stream stream) {
             break;
     }
     beast::error_code ignored;
-    stream.socket().shutdown(stream_protocol::socket::shutdown_both, ignored);
+    stream.socket().shutdown(stream_protocol::socket::shutdown_send, ignored);
+    co_await drain(stream);
     --connections;
+}
+
+// Reads and drops what the client still sends (the rest of a refused body) for a short while
+// before closing: closing a socket with unread data resets the connection, and the client
+// could lose the answer it has not read yet.
+asio::awaitable<void> ApiServer::Impl::drain(Stream& stream) {
+    std::array<char, 4096> scratch;
+    size_t total = 0;
+    stream.expires_after(kDrainTimeout);
+    while (total < kMaxDrainBytes) {
+        auto [error, n] = co_await stream.async_read_some(asio::buffer(scratch), kAwait);
+        if (error)
+            break;
+        total += n;
+    }
 }
 
 asio::awaitable<void> ApiServer::Impl::accept_loop() {

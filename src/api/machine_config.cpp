@@ -16,7 +16,7 @@ Result<MachineConfigPatch> parse_machine_config_patch(const config::Json& value,
     if (value.is_object()) {
         for (const char* required : {"vcpu_count", "mem_size_mib"}) {
             if (!value.contains(required) || value[required].is_null())
-                complete[required] = 1;
+                complete[required] = uint64_t{1};  // Unsigned, as the parser wants.
         }
     }
     MachineConfig parsed = TRY(config::parse_machine_config(complete, path));
