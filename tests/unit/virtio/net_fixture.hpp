@@ -117,6 +117,15 @@ class NetTest : public ::testing::Test {
         return frame;
     }
 
+    // An event loop for the device; it outlives the device (members die in reverse order).
+    EventLoop* make_loop() {
+        auto loop = EventLoop::create();
+        EXPECT_TRUE(loop.has_value());
+        loop_ = std::move(*loop);
+        return loop_.get();
+    }
+
+    std::unique_ptr<EventLoop> loop_;
     TestDriver driver_{16};
     std::shared_ptr<CountingInterrupt> interrupt_ = std::make_shared<CountingInterrupt>();
     std::shared_ptr<EventFd> other_event_;

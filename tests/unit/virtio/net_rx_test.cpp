@@ -103,19 +103,18 @@ TEST_F(NetRxTest, WithoutMergeableBuffersAFrameNeedsOneChain) {
 }
 
 TEST_F(NetRxTest, NoBuffersStopsReadingUntilKick) {
-    auto loop = EventLoop::create();
-    ASSERT_TRUE(loop.has_value());
-    ASSERT_TRUE(start(NetDevice::kRxQueue, kFeatures, {}, loop->get()));
+    EventLoop* loop = make_loop();
+    ASSERT_TRUE(start(NetDevice::kRxQueue, kFeatures, {}, loop));
     // The activation kicks are handled; nothing is posted.
-    ASSERT_TRUE((*loop)->run_once(0).has_value());
+    ASSERT_TRUE(loop->run_once(0).has_value());
     send_to_device(make_frame(64, 1));
     send_to_device(make_frame(64, 2));
-    ASSERT_TRUE((*loop)->run_once(100).has_value());
+    ASSERT_TRUE(loop->run_once(100).has_value());
     // The first frame was read and waits; the backend is no longer watched.
     EXPECT_EQ(device_->backend_interest(), 0u);
     int reads = backend_->reads;
     for (int i = 0; i < 5; ++i)
-        ASSERT_TRUE((*loop)->run_once(10).has_value());
+        ASSERT_TRUE(loop->run_once(10).has_value());
     EXPECT_EQ(backend_->reads, reads);
     EXPECT_EQ(driver_.used_idx(), 0);
 
@@ -123,7 +122,7 @@ TEST_F(NetRxTest, NoBuffersStopsReadingUntilKick) {
     driver_.post({{driver_.allocate(2048), 2048, true}});
     driver_.post({{driver_.allocate(2048), 2048, true}});
     ASSERT_TRUE(driver_.queue_event()->signal().has_value());
-    ASSERT_TRUE((*loop)->run_once(100).has_value());
+    ASSERT_TRUE(loop->run_once(100).has_value());
     EXPECT_EQ(driver_.used_idx(), 2);
     EXPECT_EQ(device_->metrics().rx_packets, 2u);
     EXPECT_EQ(device_->backend_interest(), static_cast<uint32_t>(EPOLLIN));

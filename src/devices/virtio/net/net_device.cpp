@@ -21,11 +21,17 @@ namespace {
 // The smallest MTU an IPv4 host must support (RFC 791); Linux refuses less.
 constexpr uint16_t kMinMtu = 68;
 
+// "rx_rate_limiter" + "bandwidth.size: ..." -> "rx_rate_limiter.bandwidth.size: ...", the
+// config file's path to the field.
+Error field_error(const char* field, const Error& error) {
+    return Error(fmt::format("{}.{}", field, error.message()), error.code());
+}
+
 Result<std::unique_ptr<RateLimiter>> make_limiter(const std::optional<RateLimiterConfig>& config,
                                                   const char* field) {
     auto limiter = RateLimiter::create(config.value_or(RateLimiterConfig{}));
     if (!limiter)
-        return std::unexpected(limiter.error().context(field));
+        return std::unexpected(field_error(field, limiter.error()));
     return std::move(*limiter);
 }
 
@@ -313,12 +319,12 @@ Result<> NetDevice::update_rate_limiters(const std::optional<RateLimiterConfig>&
     std::lock_guard lock(mutex_);
     if (rx) {
         if (auto updated = rx_limiter_->update(*rx); !updated)
-            return std::unexpected(updated.error().context("rx_rate_limiter"));
+            return std::unexpected(field_error("rx_rate_limiter", updated.error()));
         config_.rx_rate_limiter = rx_limiter_->config();
     }
     if (tx) {
         if (auto updated = tx_limiter_->update(*tx); !updated)
-            return std::unexpected(updated.error().context("tx_rate_limiter"));
+            return std::unexpected(field_error("tx_rate_limiter", updated.error()));
         config_.tx_rate_limiter = tx_limiter_->config();
     }
     return {};
