@@ -170,22 +170,16 @@ Result<> NetDevice::register_events() {
     }
     // A limiter's timer fires once the limiter may admit again; the timerfd is readable only
     // after it was armed by a refusal, and on_timer() reads it.
-    RateLimiter* rx = rx_limiter_.get();
-    TRY(loop->add(rx->timer_fd(), EPOLLIN, [weak, rx](uint32_t) {
-        if (auto self = weak.lock()) {
-            rx->on_timer();
-            self->process_rx();
-        }
-    }));
-    registered_fds_.push_back(rx->timer_fd());
-    RateLimiter* tx = tx_limiter_.get();
-    TRY(loop->add(tx->timer_fd(), EPOLLIN, [weak, tx](uint32_t) {
-        if (auto self = weak.lock()) {
-            tx->on_timer();
-            self->process_tx();
-        }
-    }));
-    registered_fds_.push_back(tx->timer_fd());
+    for (auto [limiter, process] : {std::pair{rx_limiter_.get(), &NetDevice::process_rx},
+                                    std::pair{tx_limiter_.get(), &NetDevice::process_tx}}) {
+        TRY(loop->add(limiter->timer_fd(), EPOLLIN, [weak, limiter, process](uint32_t) {
+            if (auto self = weak.lock()) {
+                limiter->on_timer();
+                (self.get()->*process)();
+            }
+        }));
+        registered_fds_.push_back(limiter->timer_fd());
+    }
     update_backend_watch();
     // The driver may have posted buffers before it set DRIVER_OK; look at them soon.
     for (const auto& event : context_->queue_events)

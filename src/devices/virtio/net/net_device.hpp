@@ -24,14 +24,9 @@
 
 namespace zapotec::virtio {
 
-struct NetConfig {
-    std::string iface_id;
-    // Generated (locally administered) when not given, so that it survives a snapshot.
-    std::optional<MacAddress> guest_mac;
-    std::optional<uint16_t> mtu;
-    std::optional<RateLimiterConfig> rx_rate_limiter;
-    std::optional<RateLimiterConfig> tx_rate_limiter;
-};
+// The user's network-interfaces entry; the device keeps it for save() (a restore reopens
+// host_dev_name), and generates guest_mac when it is not given.
+using NetConfig = NetworkInterfaceConfig;
 
 // The device's configuration space (struct virtio_net_config) up to mtu.
 struct NetConfigSpace {

@@ -11,13 +11,7 @@ Result<std::shared_ptr<NetDevice>> create_net_device(const NetworkInterfaceConfi
     auto tap = net::Tap::open(config.host_dev_name);
     if (!tap)
         return std::unexpected(tap.error().context(field + ".host_dev_name"));
-    NetConfig net;
-    net.iface_id = config.iface_id;
-    net.guest_mac = config.guest_mac;
-    net.mtu = config.mtu;
-    net.rx_rate_limiter = config.rx_rate_limiter;
-    net.tx_rate_limiter = config.tx_rate_limiter;
-    auto device = NetDevice::create(std::move(net), std::make_unique<net::Tap>(std::move(*tap)));
+    auto device = NetDevice::create(config, std::make_unique<net::Tap>(std::move(*tap)));
     if (!device) {
         // The device names the field ("mtu: ...", "rx_rate_limiter.bandwidth.size: ...").
         const Error& error = device.error();
