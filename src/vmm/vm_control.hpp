@@ -59,8 +59,8 @@ struct MachineConfigPatch {
 
 // PUT /logger: Firecracker's Logger.
 struct LoggerConfig {
-    std::optional<std::string> log_path;   // Absent: keep logging to stderr.
-    std::optional<std::string> level;      // Error, Warning, Info, Debug, Trace, Off.
+    std::optional<std::string> log_path;  // Absent: keep logging to stderr.
+    std::optional<std::string> level;     // Error, Warning, Info, Debug, Trace, Off.
     std::optional<bool> show_level;
     std::optional<bool> show_log_origin;
     std::optional<std::string> module;

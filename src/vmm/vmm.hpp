@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "arch/x86_64/kvm_uapi.hpp"
@@ -20,6 +21,7 @@
 #include "kvm/kvm.hpp"
 #include "kvm/vm.hpp"
 #include "memory/guest_memory.hpp"
+#include "metrics/metrics_collector.hpp"
 #include "vmm/vcpu_thread.hpp"
 #include "vmm/vm_config.hpp"
 #include "vmm/vm_exit.hpp"
@@ -30,6 +32,23 @@ struct BuildOptions {
     bool interactive_console = true;  // Put a terminal stdin into raw mode.
     bool boot_timer = false;          // Log the time to the guest's first boot-marker write.
     std::chrono::steady_clock::time_point process_start = std::chrono::steady_clock::now();
+    // The loop the VMM serves devices on. Null: the VMM creates its own. The API mode hands
+    // in the loop it already runs, so that API requests and device I/O share one thread.
+    std::shared_ptr<EventLoop> event_loop;
+    // Where the guest's console output goes (PUT /serial); stdout when absent.
+    std::optional<std::string> serial_out_path;
+};
+
+// Runtime changes the API asks of a running VM's devices.
+struct DriveUpdate {
+    std::string drive_id;
+    std::optional<std::string> path_on_host;
+    std::optional<RateLimiterConfig> rate_limiter;
+};
+struct NetworkInterfaceUpdate {
+    std::string iface_id;
+    std::optional<RateLimiterConfig> rx_rate_limiter;
+    std::optional<RateLimiterConfig> tx_rate_limiter;
 };
 
 class Vmm {
@@ -40,6 +59,25 @@ class Vmm {
 
     // Starts the vCPUs and serves device I/O on the calling thread until the VM stops.
     [[nodiscard]] Result<VmExit> run();
+    // Starts the vCPUs and returns; the caller runs the event loop (API mode). When the VM
+    // stops, request_exit() stops that loop and exit_reason() tells why.
+    [[nodiscard]] Result<> start();
+    // After the loop stopped: stops the vCPUs, flushes the console, returns why it ended.
+    [[nodiscard]] VmExit finish();
+
+    // Stops every vCPU at a consistent point (out of KVM_RUN, registers readable), stops
+    // dispatching device events and drains in-flight device I/O, and stops the guest clock.
+    // Called on the event loop thread.
+    [[nodiscard]] Result<> pause();
+    // Undoes pause(): the guest continues where it was, its clock without the paused time.
+    [[nodiscard]] Result<> resume();
+    // Presses Ctrl+Alt+Del on the i8042 keyboard.
+    [[nodiscard]] Result<> send_ctrl_alt_del();
+    // PATCH /drives and PATCH /network-interfaces on the running VM.
+    [[nodiscard]] Result<> update_drive(const DriveUpdate& update);
+    [[nodiscard]] Result<> update_network_interface(const NetworkInterfaceUpdate& update);
+    // Every counter of the VM: per vCPU (exits by reason, run time) and per device.
+    void collect_metrics(MetricsCollector& collector) const;
     // Ends the VM with `exit` (the first request wins); safe from any thread.
     void request_exit(VmExit exit);
 
