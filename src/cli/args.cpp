@@ -155,7 +155,7 @@ std::string flag_for_field(const std::string& path) {
     if (path.starts_with(kNets) &&
         std::from_chars(path.data() + kNets.size(), path.data() + path.size(), index).ec ==
             std::errc())
-        return fmt::format("--net #{}", index + 1);
+        return fmt::format("--net #{}{}", index + 1, path.substr(path.find(']') + 1));
     return path;
 }
 
