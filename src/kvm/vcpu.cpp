@@ -65,6 +65,12 @@ Result<> Vcpu::set_lapic(const kvm_lapic_state& lapic) const {
     return set_state(fd_.get(), KVM_SET_LAPIC, lapic, "KVM_SET_LAPIC");
 }
 
+Result<> Vcpu::kvmclock_ctrl() const {
+    if (::ioctl(fd_.get(), KVM_KVMCLOCK_CTRL, 0) < 0)
+        return errno_error("KVM_KVMCLOCK_CTRL");
+    return {};
+}
+
 Result<> Vcpu::set_msrs(const std::vector<kvm_msr_entry>& entries) const {
     size_t bytes = sizeof(kvm_msrs) + entries.size() * sizeof(kvm_msr_entry);
     auto storage = std::make_unique<uint8_t[]>(bytes);

@@ -33,6 +33,9 @@ class Vcpu {
     [[nodiscard]] Result<> set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) const;
     [[nodiscard]] Result<kvm_lapic_state> get_lapic() const;
     [[nodiscard]] Result<> set_lapic(const kvm_lapic_state& lapic) const;
+    // Tells a guest with kvmclock that the host stopped it (KVM_KVMCLOCK_CTRL), so its
+    // watchdogs do not report soft lockups after a pause. EINVAL: the guest has no kvmclock.
+    [[nodiscard]] Result<> kvmclock_ctrl() const;
 
     // Enters the guest until the next exit. The returned spans point into kvm_run and stay
     // valid until the next run().

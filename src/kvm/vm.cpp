@@ -129,4 +129,21 @@ Result<> Vm::set_irq_line(uint32_t irq, bool level) const {
     return {};
 }
 
+Result<uint64_t> Vm::get_clock() const {
+    kvm_clock_data data{};
+    if (::ioctl(fd_.get(), KVM_GET_CLOCK, &data) < 0)
+        return errno_error("KVM_GET_CLOCK");
+    return uint64_t{data.clock};
+}
+
+Result<> Vm::set_clock(uint64_t nanoseconds) const {
+    // Flags stay 0: the flags KVM_GET_CLOCK reports (KVM_CLOCK_TSC_STABLE, ...) are refused
+    // by older kernels' KVM_SET_CLOCK.
+    kvm_clock_data data{};
+    data.clock = nanoseconds;
+    if (::ioctl(fd_.get(), KVM_SET_CLOCK, &data) < 0)
+        return errno_error("KVM_SET_CLOCK");
+    return {};
+}
+
 }  // namespace zapotec::kvm

@@ -44,6 +44,11 @@ class Vm {
     [[nodiscard]] Result<> set_gsi_routing(const std::vector<kvm_irq_routing_entry>& entries) const;
     // Sets a level on an irqchip input line (KVM_IRQ_LINE).
     [[nodiscard]] Result<> set_irq_line(uint32_t irq, bool level) const;
+    // The guest's kvmclock in nanoseconds (KVM_GET_CLOCK), and setting it back
+    // (KVM_SET_CLOCK), so that a paused guest does not see the pause as a jump in time.
+    // Both need KVM_CAP_ADJUST_CLOCK.
+    [[nodiscard]] Result<uint64_t> get_clock() const;
+    [[nodiscard]] Result<> set_clock(uint64_t nanoseconds) const;
 
     int fd() const { return fd_.get(); }
 

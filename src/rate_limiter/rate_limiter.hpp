@@ -57,7 +57,16 @@ class RateLimiter {
 
   private:
     RateLimiter() = default;
-    // ... implementation-defined members ...
+
+    Clock::time_point now() const { return clock_(); }
+    void arm_timer(Clock::duration wait);
+
+    ClockSource clock_;
+    std::optional<TokenBucket> bandwidth_;
+    std::optional<TokenBucket> ops_;
+    UniqueFd timer_fd_;
+    bool blocked_ = false;
+    uint64_t throttled_ = 0;
 };
 
 }  // namespace zapotec

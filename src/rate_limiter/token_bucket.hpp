@@ -38,10 +38,35 @@ class TokenBucket {
     uint64_t budget() const;                            // Tokens available now, without burst.
     uint64_t one_time_burst() const { return burst_; }  // Burst tokens left.
 
+    // The longest refill time create() accepts, in ms (the config validator's bound too):
+    // refill_time * 10^6 ns fits in 64 bits.
+    static constexpr uint64_t kMaxRefillTimeMs = UINT64_MAX / 1'000'000;
+
   private:
-    // ... implementation-defined members ...
+    TokenBucket(const TokenBucketConfig& config, Clock::time_point now);
+
+    bool unlimited() const { return config_.size == 0; }
+    // Adds the tokens refilled between last_update_ and `now` (nothing when the clock has not
+    // moved forward).
+    void refill(Clock::time_point now);
+    // The budget that refill(now) would leave, and the sub-token remainder with it.
+    struct Refilled {
+        uint64_t budget;
+        uint64_t remainder;
+    };
+    Refilled refilled(Clock::time_point now) const;
+    // Tokens that must come from the budget for a request of `tokens` (after the burst), capped
+    // at size: an over-size request waits for a full bucket.
+    uint64_t budget_needed(uint64_t tokens) const;
+
     TokenBucketConfig config_;
     uint64_t burst_ = 0;
+    uint64_t budget_ = 0;
+    // Refill is exact: elapsed_ns * size tokens-ns accrue, one token per refill_ns of them;
+    // remainder_ (< refill_ns_) carries the fraction of a token between refills.
+    uint64_t refill_ns_ = 0;
+    uint64_t remainder_ = 0;
+    Clock::time_point last_update_{};
 };
 
 }  // namespace zapotec

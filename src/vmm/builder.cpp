@@ -1,5 +1,6 @@
 // The one build sequence of a VM: KVM and its interrupt controllers, guest memory, the
 // legacy devices, the PCI devices, the boot image, then the vCPUs.
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -32,7 +33,10 @@ class VmBuilder {
     Result<> build() {
         TRY(setup_platform());
         TRY(setup_memory());
-        vmm_.event_loop_ = TRY(EventLoop::create());
+        if (options_.event_loop)
+            vmm_.event_loop_ = options_.event_loop;
+        else
+            vmm_.event_loop_ = TRY(EventLoop::create());
         TRY(setup_legacy_devices());
         TRY(setup_pci_devices());
         BootEntry entry = TRY(load_boot_image(*vmm_.memory_, config_));
@@ -78,10 +82,26 @@ class VmBuilder {
         return {};
     }
 
+    // The guest's console output goes to stdout, or to serial_out_path (PUT /serial), which
+    // is created when missing and appended to. A FIFO without a reader yet is opened
+    // read-write, which does not wait for one.
+    Result<UniqueFd> open_console_output() {
+        if (!options_.serial_out_path)
+            return legacy::open_output_sink(STDOUT_FILENO);
+        const std::string& path = *options_.serial_out_path;
+        int flags = O_CREAT | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+        UniqueFd file(::open(path.c_str(), flags | O_WRONLY, 0644));
+        if (!file && errno == ENXIO)
+            file.reset(::open(path.c_str(), flags | O_RDWR, 0644));
+        if (!file)
+            return errno_error(fmt::format("serial_out_path: open {}", path));
+        return file;  // Already non-blocking, and shared with nothing else.
+    }
+
     Result<> setup_legacy_devices() {
         Vmm* vmm = &vmm_;
         auto com1_irq = TRY(IrqfdLine::create(vmm_.vm_, kCom1Irq));
-        auto output = TRY(legacy::open_output_sink(STDOUT_FILENO));
+        auto output = TRY(open_console_output());
         auto serial = std::make_shared<legacy::Serial8250>(com1_irq, std::move(output));
         if (options_.boot_timer) {
             auto start = options_.process_start;
@@ -103,13 +123,10 @@ class VmBuilder {
         }
 
         auto keyboard_irq = TRY(IrqfdLine::create(vmm_.vm_, 1));
-        TRY(insert_pio(
-            std::make_shared<legacy::I8042>(
-                keyboard_irq,
-                [vmm] {
-                    vmm->request_exit({VmExitKind::Reset, "guest reset the machine (i8042)"});
-                }),
-            kI8042Port, legacy::I8042::kSize));
+        vmm_.i8042_ = std::make_shared<legacy::I8042>(keyboard_irq, [vmm] {
+            vmm->request_exit({VmExitKind::Reset, "guest reset the machine (i8042)"});
+        });
+        TRY(insert_pio(vmm_.i8042_, kI8042Port, legacy::I8042::kSize));
         uint64_t total = vmm_.memory_->total_size();
         uint64_t below_4g = std::min(total, kMmioHoleStart);
         TRY(insert_pio(std::make_shared<legacy::Cmos>(below_4g, total - below_4g), kCmosPort,
@@ -165,14 +182,22 @@ class VmBuilder {
             block.drive_id = drive.drive_id;
             block.path = drive.path_on_host;
             block.read_only = drive.is_read_only;
+            block.io_engine = drive.io_engine == IoEngine::kAsync ? virtio::BlockIoEngine::Uring
+                                                                  : virtio::BlockIoEngine::Sync;
+            block.cache_type = drive.cache_type;
+            block.rate_limiter = drive.rate_limiter;
             auto device = virtio::BlockDevice::create(block);
             if (!device)
                 return std::unexpected(device.error().context("drive " + drive.drive_id));
             TRY(add_virtio_device(*device));
         }
         if (config_.entropy.enabled) {
-            auto rng = TRY(virtio::RngDevice::create());
-            TRY(add_virtio_device(std::move(rng)));
+            virtio::RngConfig entropy;
+            entropy.rate_limiter = config_.entropy.rate_limiter;
+            auto rng = virtio::RngDevice::create(entropy);
+            if (!rng)
+                return std::unexpected(rng.error().context("entropy"));
+            TRY(add_virtio_device(std::move(*rng)));
         }
         Vmm* vmm = &vmm_;
         uint64_t pvpanic_bar = TRY(allocate_bar(pci::PvPanicDevice::kBarSize));
@@ -211,14 +236,6 @@ namespace {
 Result<> check_supported(const VmConfig& config) {
     if (!config.network_interfaces.empty()) {
         return make_error("network-interfaces[0]: networking is not supported yet");
-    }
-    for (size_t i = 0; i < config.drives.size(); ++i) {
-        if (config.drives[i].rate_limiter) {
-            return make_error("drives[{}].rate_limiter: rate limiting is not supported yet", i);
-        }
-    }
-    if (config.entropy.rate_limiter) {
-        return make_error("entropy.rate_limiter: rate limiting is not supported yet");
     }
     if (config.machine.cpu_template != CpuTemplate::kNone) {
         return make_error("machine-config.cpu_template: CPU templates are not supported yet");

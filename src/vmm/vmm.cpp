@@ -1,3 +1,5 @@
+// The Vmm's ending: recording why the VM stopped, stopping the vCPUs, and the termination
+// signals that end it from outside; run() for the CLI, which owns its loop.
 #include "vmm/vmm.hpp"
 
 #include <signal.h>
@@ -9,6 +11,9 @@ namespace zapotec {
 
 Vmm::~Vmm() {
     stop_vcpus();
+    // A loop handed in by the API outlives this VM: leave nothing of it behind there.
+    if (signal_fd_.valid() && event_loop_)
+        (void)event_loop_->remove(signal_fd_.get());
 }
 
 void Vmm::request_exit(VmExit exit) {
@@ -44,27 +49,27 @@ Result<> Vmm::watch_termination_signals() {
     if (fd < 0)
         return errno_error("signalfd");
     signal_fd_.reset(fd);
-    return event_loop_->add(fd, EPOLLIN, [this](uint32_t) {
-        signalfd_siginfo info{};
-        if (::read(signal_fd_.get(), &info, sizeof(info)) != sizeof(info))
-            return;
-        request_exit({VmExitKind::Error, fmt::format("stopped by signal {} ({})", info.ssi_signo,
-                                                     strsignal(static_cast<int>(info.ssi_signo)))});
-    });
+    // A control fd: a paused VM must still be stoppable.
+    return event_loop_->add(
+        fd, EPOLLIN,
+        [this](uint32_t) {
+            signalfd_siginfo info{};
+            if (::read(signal_fd_.get(), &info, sizeof(info)) != sizeof(info))
+                return;
+            request_exit(
+                {VmExitKind::Error, fmt::format("stopped by signal {} ({})", info.ssi_signo,
+                                                strsignal(static_cast<int>(info.ssi_signo)))});
+        },
+        EventClass::kControl);
 }
 
 Result<VmExit> Vmm::run() {
-    TRY(watch_termination_signals());
-    for (auto& vcpu : vcpus_)
-        vcpu->start();
+    TRY(start());
     auto loop_result = event_loop_->run();
-    stop_vcpus();
-    if (serial_)
-        serial_->flush_output();
+    VmExit exit = finish();
     if (!loop_result)
         return std::unexpected(loop_result.error());
-    std::lock_guard lock(exit_mutex_);
-    return exit_.value_or(VmExit{VmExitKind::Error, "the VM stopped for no recorded reason"});
+    return exit;
 }
 
 }  // namespace zapotec

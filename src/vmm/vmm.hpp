@@ -3,6 +3,7 @@
 // the guest powers off, reboots or crashes.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include "arch/x86_64/kvm_uapi.hpp"
 #include "bus/bus.hpp"
 #include "devices/legacy/console_input.hpp"
+#include "devices/legacy/i8042.hpp"
 #include "devices/legacy/serial.hpp"
 #include "devices/pci/pci_root.hpp"
 #include "devices/virtio/virtio_device.hpp"
@@ -83,8 +85,11 @@ class Vmm {
 
   private:
     friend class VmBuilder;
+    friend struct VmmTestPeer;  // tests/unit/vmm: reaches the vCPU threads of a paused VM.
     Vmm(kvm::Kvm kvm, kvm::Vm vm) : kvm_(std::move(kvm)), vm_(std::move(vm)) {}
     void stop_vcpus();
+    void resume_vcpus();
+    [[nodiscard]] Result<> park_vcpus();
     [[nodiscard]] Result<> watch_termination_signals();
 
     kvm::Kvm kvm_;
@@ -93,7 +98,8 @@ class Vmm {
     std::shared_ptr<GuestMemory> memory_;
     // Declared before the buses and devices so that it outlives them: devices (reached
     // through the buses, which own the last references) unregister from it when destroyed.
-    std::unique_ptr<EventLoop> event_loop_;
+    // Shared: in API mode it is the API's loop (BuildOptions::event_loop).
+    std::shared_ptr<EventLoop> event_loop_;
     Bus pio_bus_;
     Bus mmio_bus_;
     std::shared_ptr<pci::PciRoot> pci_root_;
@@ -102,11 +108,22 @@ class Vmm {
     std::vector<std::shared_ptr<pci::PciDevice>> pci_devices_;
     std::vector<std::unique_ptr<VcpuThread>> vcpus_;
     std::shared_ptr<legacy::Serial8250> serial_;
+    std::shared_ptr<legacy::I8042> i8042_;
     std::unique_ptr<legacy::ConsoleInput> console_input_;
 
     UniqueFd signal_fd_;
     std::mutex exit_mutex_;
     std::optional<VmExit> exit_;
+
+    // Lifecycle state, changed only on the event loop thread.
+    bool started_ = false;
+    bool paused_ = false;
+    // The guest's kvmclock when it was paused; absent without KVM_CAP_ADJUST_CLOCK.
+    std::optional<uint64_t> paused_clock_;
+    // For collect_metrics(), which may run on another thread.
+    std::atomic<uint64_t> pauses_{0};
+    std::atomic<uint64_t> resumes_{0};
+    std::atomic<uint64_t> last_pause_latency_us_{0};
 };
 
 }  // namespace zapotec

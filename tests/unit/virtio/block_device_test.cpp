@@ -167,7 +167,7 @@ TEST_F(BlockTest, ConfigSpaceDescribesTheDisk) {
     std::memcpy(&seg_max, word.data(), 4);
     EXPECT_EQ(seg_max, 254u);
     std::array<uint8_t, 8> beyond{1, 1, 1, 1, 1, 1, 1, 1};
-    device_->read_config(36, beyond);  // Partly past the end: zeros.
+    device_->read_config(68, beyond);  // Partly past the end: zeros.
     EXPECT_EQ(beyond, (std::array<uint8_t, 8>{}));
     device_->read_config(~0ull, beyond);
     EXPECT_EQ(beyond, (std::array<uint8_t, 8>{}));

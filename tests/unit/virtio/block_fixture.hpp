@@ -46,12 +46,22 @@ class BlockTest : public ::testing::Test {
 
     // Creates and activates the device; false (with a test failure) when that fails.
     bool start(bool read_only = false, uint64_t features = kFeatures) {
-        auto device = BlockDevice::create({"rootfs", image_.path(), read_only});
+        BlockConfig config;
+        config.drive_id = "rootfs";
+        config.path = image_.path();
+        config.read_only = read_only;
+        return start_with(config, features);
+    }
+
+    // Creates the device from `config` and activates it, on `loop` when given.
+    bool start_with(const BlockConfig& config, uint64_t features = kFeatures,
+                    EventLoop* loop = nullptr) {
+        auto device = BlockDevice::create(config);
         EXPECT_TRUE(device.has_value()) << device.error().message();
         if (!device)
             return false;
         device_ = *device;
-        auto activated = device_->activate(driver_.activation(interrupt_, features));
+        auto activated = device_->activate(driver_.activation(interrupt_, features, loop));
         EXPECT_TRUE(activated.has_value()) << activated.error().message();
         return activated.has_value();
     }
@@ -74,6 +84,25 @@ class BlockTest : public ::testing::Test {
         } else {
             posted.head = driver_.post({{header, 16, false}, {posted.status, 1, true}});
         }
+        return posted;
+    }
+
+    // Like post(), through an indirect table: one descriptor of the ring per request, so that
+    // many requests fit in the test queue at once.
+    PostedRequest post_indirect(RequestType type, uint64_t sector, uint32_t length,
+                                bool data_writable) {
+        PostedRequest posted;
+        uint64_t header = driver_.allocate(16);
+        write_header(header, static_cast<uint32_t>(type), sector);
+        posted.data = length ? driver_.allocate(length) : 0;
+        posted.status = driver_.allocate(1);
+        driver_.bytes(posted.status, 1)[0] = 0xff;
+        std::vector<Buffer> buffers{{header, 16, false}};
+        if (length)
+            buffers.push_back({posted.data, length, data_writable});
+        buffers.push_back({posted.status, 1, true});
+        uint64_t table = driver_.allocate(static_cast<uint32_t>(16 * buffers.size()));
+        posted.head = driver_.post_indirect(table, buffers);
         return posted;
     }
 

@@ -65,6 +65,9 @@ class Queue {
     // With EVENT_IDX, pop() publishes avail_event whenever it finds the ring empty and then
     // looks again, so a buffer the driver posts afterwards always comes with a kick.
     [[nodiscard]] Result<std::optional<DescriptorChain>> pop(const GuestMemory& memory);
+    // Puts the chain popped last back at the front of the available ring, for a device that
+    // cannot serve it yet (rate limited); the next pop() returns it again.
+    void undo_pop() { --state_.next_avail; }
     // Returns a chain to the driver with `length` bytes written into its writable buffers.
     [[nodiscard]] Result<> add_used(const GuestMemory& memory, uint16_t head, uint32_t length);
     // Whether the driver wants an interrupt for what was added since the last one (honours

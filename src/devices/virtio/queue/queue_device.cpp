@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 
 #include "base/log.hpp"
+#include "rate_limiter/rate_limiter.hpp"
 
 namespace zapotec::virtio {
 
@@ -66,42 +67,97 @@ Result<> QueueDevice::activate(ActivateContext context) {
         }
     }
 
-    std::weak_ptr<QueueDevice> weak = weak_from_this();
-    if (context.event_loop && weak.expired())
+    if (context.event_loop && weak_from_this().expired())
         return make_error("{}: a device must be owned by a shared_ptr to be activated", name());
     broken_ = false;
     acked_features_ = context.acked_features;
+    ++generation_;
     context_ = std::move(context);
     if (!context_->event_loop)
         return {};
-    for (size_t i = 0; i < count; ++i) {
+    if (auto registered = register_events(); !registered) {
+        unregister_events();
+        context_.reset();
+        acked_features_ = 0;
+        ++generation_;
+        return std::unexpected(registered.error().context(name()));
+    }
+    return {};
+}
+
+Result<> QueueDevice::watch(int fd, EventLoop::Handler handler) {
+    TRY(context_->event_loop->add(fd, EPOLLIN, std::move(handler)));
+    registered_fds_.push_back(fd);
+    return {};
+}
+
+Result<> QueueDevice::register_events() {
+    std::weak_ptr<QueueDevice> weak = weak_from_this();
+    for (size_t i = 0; i < context_->queue_events.size(); ++i) {
         std::shared_ptr<EventFd> event = context_->queue_events[i];
-        auto added = context_->event_loop->add(event->fd(), EPOLLIN, [weak, event, i](uint32_t) {
+        TRY(watch(event->fd(), [weak, event, i](uint32_t) {
             // Consume first, so that a device that is gone cannot leave the fd readable
             // and the loop spinning on it.
             (void)event->consume();
             if (auto self = weak.lock())
                 self->process_queue(i);
-        });
-        if (!added) {
-            unregister_events();
-            context_.reset();
-            acked_features_ = 0;
-            return std::unexpected(added.error().context(name()));
+        }));
+        if (RateLimiter* limiter = queue_rate_limiter(i)) {
+            TRY(watch(limiter->timer_fd(), [weak, i](uint32_t) {
+                if (auto self = weak.lock())
+                    self->on_limiter_timer(i);
+            }));
         }
-        registered_fds_.push_back(event->fd());
         // The driver may have posted buffers before it set DRIVER_OK; look at them soon.
         (void)event->signal();
+    }
+    for (int fd : device_event_fds()) {
+        TRY(watch(fd, [weak, fd](uint32_t) {
+            if (auto self = weak.lock())
+                self->on_device_event(fd);
+        }));
     }
     return {};
 }
 
+void QueueDevice::on_limiter_timer(size_t index) {
+    {
+        std::lock_guard lock(mutex_);
+        if (RateLimiter* limiter = queue_rate_limiter(index))
+            limiter->on_timer();
+    }
+    process_queue(index);
+}
+
 void QueueDevice::reset() {
+    {
+        std::lock_guard lock(mutex_);
+        unregister_events();
+        context_.reset();
+        acked_features_ = 0;
+        broken_ = false;
+        ++generation_;
+    }
+    on_reset();
+}
+
+void QueueDevice::kick_queues() {
     std::lock_guard lock(mutex_);
-    unregister_events();
-    context_.reset();
-    acked_features_ = 0;
-    broken_ = false;
+    if (!context_)
+        return;
+    for (const auto& event : context_->queue_events)
+        (void)event->signal();
+}
+
+void QueueDevice::signal_config_change() {
+    std::lock_guard lock(mutex_);
+    if (context_)
+        context_->interrupt->signal_config();
+}
+
+void QueueDevice::locked(const std::function<void()>& task) const {
+    std::lock_guard lock(mutex_);
+    task();
 }
 
 void QueueDevice::unregister_events() {
@@ -122,9 +178,14 @@ void QueueDevice::process_queue(size_t index) {
     // A queue the driver never enabled was never validated (its size may be 0): ignore it.
     if (!queue.state().ready)
         return;
+    // A throttled queue waits for its limiter's timer, which serves it again.
+    RateLimiter* limiter = queue_rate_limiter(index);
+    if (limiter && limiter->blocked())
+        return;
     const GuestMemory& memory = *context_->memory;
     size_t budget = kRoundsPerRun * queue.state().size;
     size_t completed = 0;
+    size_t published = 0;
     uint64_t bytes = 0;
     for (;;) {
         if (completed == budget || bytes >= kBytesPerRun) {
@@ -137,21 +198,57 @@ void QueueDevice::process_queue(size_t index) {
             return mark_broken(index, chain.error());
         if (!chain->has_value())
             break;
+        auto outcome = handle_chain(index, memory, **chain);
+        if (!outcome)
+            return mark_broken(index, outcome.error());
+        if (outcome->kind == ChainOutcome::Kind::Throttled) {
+            if (!limiter) {
+                return mark_broken(index, Error("throttled without a rate limiter"));
+            }
+            queue.undo_pop();
+            break;
+        }
         for (const Descriptor& descriptor : (*chain)->descriptors)
             bytes += descriptor.length;
-        auto written = handle_chain(index, memory, **chain);
-        if (!written)
-            return mark_broken(index, written.error());
-        if (auto used = queue.add_used(memory, (*chain)->head, *written); !used)
-            return mark_broken(index, used.error());
         ++completed;
+        if (outcome->kind == ChainOutcome::Kind::Pending)
+            continue;
+        if (auto used = queue.add_used(memory, (*chain)->head, outcome->written); !used)
+            return mark_broken(index, used.error());
+        ++published;
     }
-    if (completed == 0)
+    if (published > 0)
+        notify(index);
+}
+
+void QueueDevice::complete(uint64_t generation, std::span<const Completion> completions,
+                           const std::function<void(const Completion&)>& prepare) {
+    std::lock_guard lock(mutex_);
+    if (!context_ || broken_ || generation != generation_)
         return;
-    auto notify = queue.needs_notification(memory);
-    if (!notify)
-        return mark_broken(index, notify.error());
-    if (*notify)
+    std::vector<bool> touched(context_->queues.size(), false);
+    for (const Completion& completion : completions) {
+        if (completion.queue_index >= context_->queues.size())
+            continue;
+        if (prepare)
+            prepare(completion);
+        Queue& queue = context_->queues[completion.queue_index];
+        if (auto used = queue.add_used(*context_->memory, completion.head, completion.written);
+            !used)
+            return mark_broken(completion.queue_index, used.error());
+        touched[completion.queue_index] = true;
+    }
+    for (size_t i = 0; i < touched.size(); ++i) {
+        if (touched[i])
+            notify(i);
+    }
+}
+
+void QueueDevice::notify(size_t index) {
+    auto wanted = context_->queues[index].needs_notification(*context_->memory);
+    if (!wanted)
+        return mark_broken(index, wanted.error());
+    if (*wanted)
         context_->interrupt->signal_queue(static_cast<uint16_t>(index));
 }
 

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "port_io.hpp"
@@ -128,6 +132,43 @@ TEST_F(I8042Test, CtrlAltDelIsTypedInTheScanCodeSetTheGuestReads) {
     EXPECT_EQ(irq->take(), 0u);
     EXPECT_EQ(drain(), (std::vector<uint8_t>{0x14, 0x11, 0xe0, 0x71, 0xe0, 0xf0, 0x71, 0xf0, 0x11,
                                              0xf0, 0x14}));
+}
+
+TEST_F(I8042Test, CtrlAltDelQueuesBehindUnreadBytesWithoutAnotherInterrupt) {
+    outb(controller, kDataOffset, 0xf4);  // Enable scanning: the ACK is left unread.
+    EXPECT_EQ(irq->take(), 1u);
+    ASSERT_TRUE(controller.trigger_ctrl_alt_del());
+    EXPECT_EQ(irq->take(), 0u);  // The unread ACK's interrupt is still pending.
+    EXPECT_EQ(inb(controller, kDataOffset), kKeyboardAck);
+    EXPECT_EQ(irq->take(), 1u);  // Reading it makes the first scan code readable.
+    EXPECT_EQ(drain(), (std::vector<uint8_t>{0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d}));
+}
+
+TEST_F(I8042Test, CtrlAltDelFromAnotherThreadKeepsEachSequenceWhole) {
+    // The API thread types while a vCPU thread reads: every sequence arrives whole and in
+    // order, none is split by the queue's bound.
+    constexpr int kSequences = 200;
+    std::atomic<int> sent{0};
+    std::thread typist([&] {
+        while (sent < kSequences) {
+            if (controller.trigger_ctrl_alt_del())
+                ++sent;
+            else
+                std::this_thread::yield();
+        }
+    });
+    std::vector<uint8_t> bytes;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (bytes.size() < kSequences * 8u && std::chrono::steady_clock::now() < deadline) {
+        if (status() & status::kOutputFull)
+            bytes.push_back(inb(controller, kDataOffset));
+    }
+    typist.join();
+    ASSERT_EQ(bytes.size(), kSequences * 8u);
+    const std::vector<uint8_t> sequence{0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d};
+    for (size_t at = 0; at < bytes.size(); at += 8)
+        ASSERT_TRUE(
+            std::equal(sequence.begin(), sequence.end(), bytes.begin() + static_cast<long>(at)));
 }
 
 TEST_F(I8042Test, EnablingTheInterruptWithDataWaitingRaisesIt) {
