@@ -9,24 +9,16 @@
 #include <string_view>
 #include <variant>
 
+#include "api/api_server.hpp"
 #include "base/log.hpp"
 #include "base/log_settings.hpp"
 #include "cli/args.hpp"
+#include "cli/ctl.hpp"
 #include "cli/terminal.hpp"
 #include "cli/termination_signals.hpp"
 #include "config/host_resources.hpp"
 #include "vmm/vm_controller.hpp"
 #include "vmm/vmm.hpp"
-
-// The API server and `zapotec ctl` come from the api branch; until it is merged this file
-// builds without them and refuses the API. (Remove these guards once both are on main.)
-#if __has_include("api/api_server.hpp") && __has_include("cli/ctl.hpp")
-#include "api/api_server.hpp"
-#include "cli/ctl.hpp"
-#define ZAPOTEC_HAS_API 1
-#else
-#define ZAPOTEC_HAS_API 0
-#endif
 
 using namespace zapotec;
 
@@ -98,7 +90,6 @@ int serve(const Command& command, BuildOptions options) {
         if (auto configured = controller.put_metrics({*command.metrics_path}); !configured)
             return fail(configured.error().message());
     }
-#if ZAPOTEC_HAS_API
     std::unique_ptr<ApiServer> server;
     if (command.api_socket) {
         auto started = ApiServer::start(*command.api_socket, *loop, controller);
@@ -106,10 +97,6 @@ int serve(const Command& command, BuildOptions options) {
             return fail(started.error().message());
         server = std::move(*started);
     }
-#else
-    if (command.api_socket)
-        return fail("this build has no API server; use --no-api", 2);
-#endif
     std::unique_ptr<TerminalRawMode> raw_mode;
     if (command.has_vm()) {
         if (auto loaded = controller.load_config(command.vm); !loaded)
@@ -126,9 +113,7 @@ int serve(const Command& command, BuildOptions options) {
     }
     auto ran = loop->run();
     raw_mode = nullptr;
-#if ZAPOTEC_HAS_API
     server = nullptr;  // No request may reach the controller once the VM is finished.
-#endif
     VmExit exit = controller.finish();
     if (!ran)
         return fail(ran.error().message(), 2);
@@ -143,13 +128,8 @@ int main(int argc, char** argv) {
     // A console reader that went away must not kill the VMM.
     ::signal(SIGPIPE, SIG_IGN);
 
-    if (argc >= 2 && std::string_view(argv[1]) == "ctl") {
-#if ZAPOTEC_HAS_API
+    if (argc >= 2 && std::string_view(argv[1]) == "ctl")
         return run_ctl(argc - 1, argv + 1);
-#else
-        return fail("ctl: this build has no API client", 2);
-#endif
-    }
     auto parsed = parse_args(argc, argv);
     if (auto* early_exit = std::get_if<ArgsExit>(&parsed)) {
         std::fputs(early_exit->message.c_str(), early_exit->exit_code == 0 ? stdout : stderr);

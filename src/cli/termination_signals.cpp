@@ -22,14 +22,17 @@ Result<std::unique_ptr<TerminationSignals>> TerminationSignals::watch(
         return errno_error("signalfd");
     std::unique_ptr<TerminationSignals> watcher(new TerminationSignals(loop, UniqueFd(fd)));
     int raw_fd = watcher->fd_.get();
-    TRY(loop.add(raw_fd, EPOLLIN, [raw_fd, on_signal = std::move(on_signal)](uint32_t) {
-        signalfd_siginfo info{};
-        // Another signalfd (the VM's own) may have taken the signal first.
-        if (::read(raw_fd, &info, sizeof(info)) != sizeof(info))
-            return;
-        int signo = static_cast<int>(info.ssi_signo);
-        on_signal(signo, strsignal(signo));
-    }));
+    TRY(loop.add(
+        raw_fd, EPOLLIN,
+        [raw_fd, on_signal = std::move(on_signal)](uint32_t) {
+            signalfd_siginfo info{};
+            // Another signalfd (the VM's own) may have taken the signal first.
+            if (::read(raw_fd, &info, sizeof(info)) != sizeof(info))
+                return;
+            int signo = static_cast<int>(info.ssi_signo);
+            on_signal(signo, strsignal(signo));
+        },
+        EventClass::kControl));
     return watcher;
 }
 

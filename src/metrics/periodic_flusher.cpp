@@ -28,7 +28,8 @@ Result<std::unique_ptr<PeriodicFlusher>> PeriodicFlusher::start(EventLoop& loop,
     std::unique_ptr<PeriodicFlusher> flusher(
         new PeriodicFlusher(loop, std::move(timer), std::move(flush)));
     PeriodicFlusher* raw = flusher.get();
-    TRY(loop.add(raw->timer_.get(), EPOLLIN, [raw](uint32_t) { raw->on_timer(); }));
+    TRY(loop.add(
+        raw->timer_.get(), EPOLLIN, [raw](uint32_t) { raw->on_timer(); }, EventClass::kControl));
     return flusher;
 }
 
