@@ -1,6 +1,7 @@
 // The zapotec command line, parsed with CLI11; CLI11's exceptions stop here.
 #include "cli/args.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 #include <vector>
@@ -8,6 +9,8 @@
 #include <CLI/CLI.hpp>
 
 #include "base/error.hpp"
+#include "base/log_settings.hpp"
+#include "cli/device_flags.hpp"
 #include "config/config_file.hpp"
 #include "config/validate.hpp"
 
@@ -22,6 +25,12 @@ struct RawArgs {
     std::string config_file;
     std::string api_sock;
     bool no_api = false;
+    std::string id = "anonymous-instance";
+    std::string metrics_path;
+    std::string log_path;
+    std::string level;
+    bool show_level = false;
+    bool show_log_origin = false;
 
     bool run = false;
     std::string kernel;
@@ -32,12 +41,17 @@ struct RawArgs {
     std::string cpus = "1";
     std::string memory = "256";
     std::vector<std::string> disks;
+    std::vector<std::string> nets;
     bool no_rng = false;
 
     // Whether these were given at all, since an empty value is still a value.
     bool config_file_given = false;
     bool api_sock_given = false;
     bool initrd_given = false;
+    bool metrics_path_given = false;
+    bool log_path_given = false;
+    bool level_given = false;
+    bool log_level_given = false;
 };
 
 // The options whose presence matters even when their value is empty.
@@ -45,23 +59,45 @@ struct GivenOptions {
     CLI::Option* config_file = nullptr;
     CLI::Option* api_sock = nullptr;
     CLI::Option* initrd = nullptr;
+    CLI::Option* metrics_path = nullptr;
+    CLI::Option* log_path = nullptr;
+    CLI::Option* level = nullptr;
+    CLI::Option* log_level = nullptr;
 };
 
 GivenOptions add_flags(CLI::App& app, CLI::App& run, RawArgs& raw) {
     GivenOptions given;
     app.set_version_flag("--version", "zapotec " ZAPOTEC_VERSION);
-    app.add_option("--log-level", raw.log_level, "Log level")
-        ->type_name("LEVEL")
-        ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}))
-        ->capture_default_str();
+    given.log_level = app.add_option("--log-level", raw.log_level, "Log level")
+                          ->type_name("LEVEL")
+                          ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}))
+                          ->capture_default_str();
     app.add_flag("--boot-timer", raw.boot_timer, "Log the guest's boot-time marker writes");
     given.config_file = app.add_option("--config-file", raw.config_file,
                                        "Boot the VM described by a Firecracker config file")
                             ->type_name("PATH");
     given.api_sock = app.add_option("--api-sock", raw.api_sock,
-                                    "Path of the API socket (the API is not implemented yet)")
+                                    fmt::format("Serve the API on this Unix socket (with "
+                                                "--config-file the default is {})",
+                                                kDefaultApiSocket))
                          ->type_name("PATH");
     app.add_flag("--no-api", raw.no_api, "Run without the API socket");
+    app.add_option("--id", raw.id, "Instance id, for GET / and the logs")
+        ->type_name("ID")
+        ->capture_default_str();
+    given.metrics_path =
+        app.add_option("--metrics-path", raw.metrics_path,
+                       "Append metrics as JSON lines to this file or FIFO every 60 s")
+            ->type_name("PATH");
+    given.log_path =
+        app.add_option("--log-path", raw.log_path, "Log to this file or FIFO")->type_name("PATH");
+    given.level = app.add_option("--level", raw.level,
+                                 "Firecracker's log level: Error, Warning, Info, Debug, Trace, Off")
+                      ->type_name("LEVEL");
+    app.add_flag("--show-level", raw.show_level, "Show each log line's level");
+    app.add_flag("--show-log-origin", raw.show_log_origin,
+                 "Show each log line's file and line in the source");
+    app.footer("Also: zapotec ctl SOCKET start|pause|resume|stop|info|metrics");
 
     run.add_option("--kernel", raw.kernel, "Kernel image (bzImage or ELF vmlinux)")
         ->type_name("PATH")
@@ -75,8 +111,14 @@ GivenOptions add_flags(CLI::App& app, CLI::App& run, RawArgs& raw) {
         ->type_name("MIB")
         ->capture_default_str();
     run.add_option("--disk", raw.disks,
-                   "Disk image, PATH or PATH,ro; repeat for more (the first is /dev/vda)")
-        ->type_name("PATH[,ro]")
+                   "Disk image; repeat for more (the first is /dev/vda). SIZE is bytes per "
+                   "second with an optional K, M or G suffix (1024-based)")
+        ->type_name("PATH[,ro][,bandwidth=SIZE][,iops=N][,engine=sync|async]")
+        ->allow_extra_args(false);
+    run.add_option("--net", raw.nets,
+                   "Network interface on a host tap device; repeat for more "
+                   "(eth0, eth1, ...)")
+        ->type_name("tap=NAME[,mac=MAC][,mtu=N][,rx-bandwidth=SIZE][,tx-bandwidth=SIZE]")
         ->allow_extra_args(false);
     run.add_flag("--no-rng", raw.no_rng, "Do not give the guest a virtio-rng device");
     return given;
@@ -91,31 +133,6 @@ Result<T> parse_decimal(const std::string& text, std::string_view flag) {
     if (error == std::errc::result_out_of_range)
         return make_error("{}: {} is too large", flag, text);
     return value;
-}
-
-// "PATH" or "PATH,ro". Options are matched strictly, so that a mistyped one is not a silent
-// read-write disk; a path that contains a comma cannot be given.
-Result<DriveConfig> parse_disk(const std::string& spec, size_t index) {
-    DriveConfig drive;
-    drive.drive_id = fmt::format("disk{}", index);
-    drive.is_root_device = index == 0;
-    size_t comma = spec.find(',');
-    drive.path_on_host = spec.substr(0, comma);
-    if (drive.path_on_host.empty())
-        return make_error("--disk {}: missing path", spec);
-    while (comma != std::string::npos) {
-        size_t next = spec.find(',', comma + 1);
-        std::string option =
-            spec.substr(comma + 1, next == std::string::npos ? next : next - comma - 1);
-        if (option != "ro")
-            return make_error("--disk {}: unknown option \"{}\" (only \"ro\" is supported)", spec,
-                              option);
-        if (drive.is_read_only)
-            return make_error("--disk {}: \"ro\" given twice", spec);
-        drive.is_read_only = true;
-        comma = next;
-    }
-    return drive;
 }
 
 // Validation names config-file fields; say which flag set them instead.
@@ -134,6 +151,11 @@ std::string flag_for_field(const std::string& path) {
     if (path.starts_with("drives[") &&
         std::from_chars(path.data() + 7, path.data() + path.size(), index).ec == std::errc())
         return fmt::format("--disk #{}", index + 1);
+    constexpr std::string_view kNets = "network-interfaces[";
+    if (path.starts_with(kNets) &&
+        std::from_chars(path.data() + kNets.size(), path.data() + path.size(), index).ec ==
+            std::errc())
+        return fmt::format("--net #{}{}", index + 1, path.substr(path.find(']') + 1));
     return path;
 }
 
@@ -146,13 +168,52 @@ Result<VmConfig> vm_from_run_flags(const RawArgs& raw) {
     vm.machine.vcpu_count = TRY(parse_decimal<uint32_t>(raw.cpus, "--cpus"));
     vm.machine.mem_size_mib = TRY(parse_decimal<uint64_t>(raw.memory, "--memory"));
     for (size_t i = 0; i < raw.disks.size(); ++i)
-        vm.drives.push_back(TRY(parse_disk(raw.disks[i], i)));
+        vm.drives.push_back(TRY(parse_disk_flag(raw.disks[i], i)));
+    for (size_t i = 0; i < raw.nets.size(); ++i)
+        vm.network_interfaces.push_back(TRY(parse_net_flag(raw.nets[i], i)));
     vm.entropy.enabled = !raw.no_rng;
     return validate_vm_config(std::move(vm), flag_for_field);
 }
 
 ArgsExit usage_error(const std::string& message) {
     return ArgsExit{kExitUsage, fmt::format("zapotec: {} (see --help)\n", message)};
+}
+
+// Firecracker's instance id rule.
+bool is_valid_instance_id(std::string_view id) {
+    return !id.empty() && id.size() <= kMaxInstanceIdLength &&
+           std::all_of(id.begin(), id.end(), [](char c) {
+               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-';
+           });
+}
+
+// The process flags shared by every mode: logging, metrics, the instance id.
+Result<> fill_process_flags(const RawArgs& raw, Command& command) {
+    if (!is_valid_instance_id(raw.id))
+        return make_error("--id \"{}\": must be 1 to {} letters, digits and '-'", raw.id,
+                          kMaxInstanceIdLength);
+    command.instance_id = raw.id;
+    if (raw.level_given && raw.log_level_given)
+        return make_error("--level and --log-level cannot be combined");
+    if (raw.level_given) {
+        if (auto level = parse_log_level(raw.level); !level)
+            return make_error("--level: {}", level.error().message());
+        command.level = raw.level;
+    }
+    if (raw.metrics_path_given) {
+        if (raw.metrics_path.empty())
+            return make_error("--metrics-path: must not be empty");
+        command.metrics_path = raw.metrics_path;
+    }
+    if (raw.log_path_given) {
+        if (raw.log_path.empty())
+            return make_error("--log-path: must not be empty");
+        command.log_path = raw.log_path;
+    }
+    command.show_level = raw.show_level;
+    command.show_log_origin = raw.show_log_origin;
+    return {};
 }
 
 std::variant<Command, ArgsExit> make_command(const RawArgs& raw) {
@@ -162,16 +223,27 @@ std::variant<Command, ArgsExit> make_command(const RawArgs& raw) {
     command.no_api = raw.no_api;
     if (raw.api_sock_given)
         command.api_sock = raw.api_sock;
+    if (auto filled = fill_process_flags(raw, command); !filled)
+        return usage_error(filled.error().message());
 
     bool has_config_file = raw.config_file_given;
     if (raw.run && has_config_file)
         return usage_error("--config-file cannot be combined with run");
-    if (!raw.run && !has_config_file)
-        return usage_error("nothing to do: use \"run --kernel PATH\" or \"--config-file FILE\"");
-    // Firecracker starts its API unless --no-api; `run` starts it only when asked.
+    // Firecracker serves its API unless --no-api; `run` serves it only when asked.
     bool wants_api = !raw.no_api && (has_config_file || command.api_sock);
-    if (wants_api)
-        return usage_error("the API is not implemented yet; use --no-api");
+    if (!raw.run && !has_config_file && !wants_api)
+        return usage_error(
+            "nothing to do: use \"run --kernel PATH\", \"--config-file FILE\" or \"--api-sock "
+            "PATH\"");
+    if (wants_api) {
+        if (command.api_sock && command.api_sock->empty())
+            return usage_error("--api-sock: must not be empty");
+        command.api_socket = command.api_sock.value_or(kDefaultApiSocket);
+    }
+    if (!raw.run && !has_config_file) {
+        command.source = Command::Source::kApiOnly;
+        return command;
+    }
 
     if (has_config_file) {
         auto vm = load_config_file(raw.config_file);
@@ -215,6 +287,10 @@ std::variant<Command, ArgsExit> parse_args(int argc, const char* const* argv) {
         raw.config_file_given = given.config_file->count() > 0;
         raw.api_sock_given = given.api_sock->count() > 0;
         raw.initrd_given = given.initrd->count() > 0;
+        raw.metrics_path_given = given.metrics_path->count() > 0;
+        raw.log_path_given = given.log_path->count() > 0;
+        raw.level_given = given.level->count() > 0;
+        raw.log_level_given = given.log_level->count() > 0;
     } catch (const std::exception& e) {
         // CLI11 construction errors are bugs here, but must not take the process down.
         return usage_error(e.what());

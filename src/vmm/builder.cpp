@@ -14,6 +14,7 @@
 #include "devices/legacy/serial_output.hpp"
 #include "devices/pci/pvpanic.hpp"
 #include "devices/virtio/block/block_device.hpp"
+#include "devices/virtio/net/net_factory.hpp"
 #include "devices/virtio/pci/virtio_pci_device.hpp"
 #include "devices/virtio/rng/rng_device.hpp"
 #include "vmm/boot_setup.hpp"
@@ -191,6 +192,10 @@ class VmBuilder {
                 return std::unexpected(device.error().context("drive " + drive.drive_id));
             TRY(add_virtio_device(*device));
         }
+        for (size_t i = 0; i < config_.network_interfaces.size(); ++i) {
+            auto net = TRY(virtio::create_net_device(config_.network_interfaces[i], i));
+            TRY(add_virtio_device(std::move(net)));
+        }
         if (config_.entropy.enabled) {
             virtio::RngConfig entropy;
             entropy.rate_limiter = config_.entropy.rate_limiter;
@@ -234,9 +239,6 @@ namespace {
 // Settings the config file accepts (Firecracker's schema) but this build cannot honour yet
 // are refused, so that nothing silently runs differently from what was asked.
 Result<> check_supported(const VmConfig& config) {
-    if (!config.network_interfaces.empty()) {
-        return make_error("network-interfaces[0]: networking is not supported yet");
-    }
     if (config.machine.cpu_template != CpuTemplate::kNone) {
         return make_error("machine-config.cpu_template: CPU templates are not supported yet");
     }

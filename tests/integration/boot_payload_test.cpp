@@ -67,16 +67,19 @@ TEST(BootPayload, ConfigFileBootsTheSameGuest) {
     EXPECT_NE(result.out.find("ZAPOTEC-PAYLOAD: hello"), std::string::npos);
 }
 
-TEST(BootPayload, UnsupportedConfigSectionsAreRefusedNotIgnored) {
+TEST(BootPayload, UnusableNetworkInterfaceIsRefusedNotIgnored) {
     SKIP_WITHOUT_KVM();
     std::string path = "/tmp/zapotec-test-config-net.json";
+    // No tap can have this name, so the VM must not start without its interface.
     std::ofstream(path) << R"({"boot-source": {"kernel_image_path": ")" << payload("hello")
                         << R"("}, "drives": [], "network-interfaces": [{"iface_id": "eth0",
-                        "host_dev_name": "tap0"}]})";
+                        "host_dev_name": "no/tap"}]})";
     auto result = run_zapotec({"--config-file", path, "--no-api"});
     unlink(path.c_str());
     EXPECT_NE(result.exit_code, 0);
-    EXPECT_NE(result.err.find("network-interfaces"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("network-interfaces[0].host_dev_name: cannot open tap 'no/tap'"),
+              std::string::npos)
+        << result.err;
     EXPECT_EQ(result.out.find("ZAPOTEC-PAYLOAD"), std::string::npos) << "the guest ran";
 }
 
