@@ -76,6 +76,7 @@ api_boot_guest() {
 api_abort() {
     kill -KILL "${BG_PID}" 2>/dev/null
     bg_wait "$1"
+    TIMED_OUT=0 # Killed here, not by the timeout.
 }
 
 # bg_wait_exit SECONDS: waits up to SECONDS for the background command to end.
@@ -156,12 +157,13 @@ scenario_api_pause() {
 
 # api_ctrl_alt_del: the guest sets kernel.ctrl-alt-del=1 (reboot at once on
 # Ctrl-Alt-Del) and waits; SendCtrlAltDel must end zapotec, status 0, within
-# 10 s. The i8042 options are Firecracker's usual guest arguments: probe the
-# controller's ports directly, keyboard only.
+# 10 s. The guest finds the i8042 through ACPI (PNP0303 in zapotec's DSDT);
+# LAB_CAD_ARGS adds kernel arguments (for instance Firecracker's usual
+# "i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd", see docs/lab.md).
 scenario_api_ctrl_alt_del() {
     _scn=api_ctrl_alt_del _took='?'
     if api_start ${_scn} &&
-        api_boot_guest ctrl_alt_del 1 128 "i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd zapotec.seconds=60" &&
+        api_boot_guest ctrl_alt_del 1 128 "${LAB_CAD_ARGS:-} zapotec.seconds=60" &&
         bg_wait_for ${_scn} 'GUEST-RESULT cad_ready=1' 60; then
         _t=$(now)
         api_expect PUT /actions '{"action_type": "SendCtrlAltDel"}' 204
@@ -178,5 +180,6 @@ scenario_api_ctrl_alt_del() {
     fi
     [ "${RC}" -eq 0 ] || fail "exit status ${RC}, expected 0"
     [ -z "$(guest_value ${_scn} error)" ] || fail "guest: $(guest_value ${_scn} error)"
+    [ "$(guest_value ${_scn} keyboard)" = 1 ] || fail "no AT keyboard in the guest: $(guest_value ${_scn} i8042_log)"
     report ${_scn} "keyboard=$(guest_value ${_scn} keyboard) serio='$(guest_value ${_scn} serio)' exit_after=${_took}s $(common_detail ${_scn})"
 }
