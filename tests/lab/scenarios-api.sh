@@ -76,6 +76,7 @@ api_boot_guest() {
 api_abort() {
     kill -KILL "${BG_PID}" 2>/dev/null
     bg_wait "$1"
+    # shellcheck disable=SC2034 # read by report()
     TIMED_OUT=0 # Killed here, not by the timeout.
 }
 
