@@ -109,16 +109,17 @@ bench_boot_once() {
     done
     log "L1 init started after $((SECONDS - start))s (log: ${logfile})"
     deadline=$((SECONDS + timeout))
-    while kill -0 "${BENCH_QEMU_PID}" 2>/dev/null; do
-        if ((SECONDS > deadline)); then
-            log "the run passed its ${timeout}s; stopping L1"
-            bench_stop_l1
-            break
-        fi
+    while :; do
         n=$(grep -c "^${prefix} " "${logfile}" || true)
         if ((n > seen)); then
             tr -d '\r' <"${logfile}" | grep "^${prefix} " | tail -n $((n - seen)) | sed 's/^/    /' >&2
             seen=${n}
+        fi
+        kill -0 "${BENCH_QEMU_PID}" 2>/dev/null || break
+        if ((SECONDS > deadline)); then
+            log "the run passed its ${timeout}s; stopping L1"
+            bench_stop_l1
+            break
         fi
         sleep 1
     done
