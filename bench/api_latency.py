@@ -38,6 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # no bench/__pycache__ in the checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import boot_time  # noqa: E402  (the payload build and host description are shared)
 
