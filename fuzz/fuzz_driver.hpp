@@ -48,10 +48,12 @@ inline uint64_t take_features(InputReader& input, std::initializer_list<uint64_t
     return features;
 }
 
-// A configuration space read or write at an offset and of a length the input picks.
+// A configuration space read or write at an offset and of a length the input picks. Never
+// empty: the bus hands the transport accesses of 1 to 8 bytes, and the devices' read_config()
+// assumes that (memcpy to the data of an empty span is undefined).
 inline void access_config(virtio::VirtioDevice& device, InputReader& input) {
     uint8_t offset = input.take<uint8_t>();
-    uint8_t length = input.take<uint8_t>() % 16;
+    uint8_t length = 1 + input.take<uint8_t>() % 16;
     std::vector<uint8_t> bytes(length);
     if (input.take<uint8_t>() & 1)
         device.write_config(offset, bytes);
