@@ -66,9 +66,18 @@ off_t file_size(const std::string& path) {
     return info.st_size;
 }
 
-// Sectors near the end of the 128-sector image mostly, anything when the input says so.
-uint64_t take_sector(InputReader& input, uint8_t mode) {
-    return (mode & 0x40) ? input.take<uint64_t>() : input.take<uint8_t>();
+// A sector inside or just past one of the images mostly (they have 16 and 128), anything
+// when the input says so.
+uint64_t take_sector(InputReader& input) {
+    uint8_t kind = input.take<uint8_t>();
+    switch (kind % 4) {
+        case 0:
+            return input.take<uint64_t>();
+        case 1:
+            return kind >> 2;  // 0 to 63.
+        default:
+            return input.take<uint8_t>();
+    }
 }
 
 // The data of a DISCARD or WRITE_ZEROES request: segments from the input, split across one
@@ -79,8 +88,8 @@ void add_segments(FuzzDriver& driver, InputReader& input, std::vector<FuzzBuffer
     std::vector<DiscardSegment> segments(count);
     for (auto& segment : segments) {
         uint8_t kind = input.take<uint8_t>();
-        segment.sector = take_sector(input, kind);
-        segment.num_sectors = (kind & 1) ? input.take<uint32_t>() : input.take<uint8_t>();
+        segment.sector = take_sector(input);
+        segment.num_sectors = (kind & 1) ? input.take<uint32_t>() : input.take<uint8_t>() % 64;
         segment.flags = (kind & 2) ? input.take<uint32_t>() : (kind >> 2) & kDiscardFlagUnmap;
     }
     auto bytes = std::span(reinterpret_cast<const uint8_t*>(segments.data()),
@@ -108,7 +117,7 @@ void post_request(FuzzDriver& driver, InputReader& input) {
     RequestHeader header{};
     header.type = (mode & 0x80) ? input.take<uint32_t>()
                                 : static_cast<uint32_t>(kTypes[mode % std::size(kTypes)]);
-    header.sector = take_sector(input, mode);
+    header.sector = take_sector(input);
     uint64_t header_address = driver.allocate(sizeof(header));
     driver.write(header_address,
                  std::span(reinterpret_cast<const uint8_t*>(&header), sizeof(header)));
@@ -167,7 +176,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint8_t mode = input.take<uint8_t>();
     BlockConfig config;
     config.drive_id = input.take_string(24);
-    config.path = large.path();
+    config.path = (mode & 8) ? small.path() : large.path();
     config.read_only = mode & 4;
     config.io_engine = take_engine(mode);
     config.rate_limiter = fuzzing::take_frozen_limiter(input);
