@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "../tests/unit/virtio/temp_file.hpp"
-#include "base/log.hpp"
 #include "devices/virtio/block/block_device.hpp"
 #include "devices/virtio/block/discard.hpp"
 #include "fuzz_driver.hpp"
@@ -156,12 +155,6 @@ uint64_t take_features(InputReader& input) {
 }
 
 }  // namespace
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    // Hostile requests log warnings; printing them would be most of the run's time.
-    spdlog::set_level(spdlog::level::off);
-    return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static FuzzDriver driver;

@@ -8,7 +8,6 @@
 #include <memory>
 #include <vector>
 
-#include "base/log.hpp"
 #include "devices/virtio/net/net_device.hpp"
 #include "devices/virtio/net/net_header.hpp"
 #include "devices/virtio/net/offloads.hpp"
@@ -136,12 +135,6 @@ void post_tx_frame(FuzzDriver& driver, InputReader& input) {
 }
 
 }  // namespace
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    // Hostile chains log warnings; printing them would be most of the run's time.
-    spdlog::set_level(spdlog::level::off);
-    return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static FuzzDriver driver;
