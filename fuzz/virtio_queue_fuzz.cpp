@@ -6,12 +6,14 @@
 #include <cstring>
 
 #include "devices/virtio/queue/queue.hpp"
+#include "fuzz_input.hpp"
 #include "memory/guest_memory.hpp"
 
 namespace {
 
 using zapotec::GuestAddress;
 using zapotec::GuestMemory;
+using zapotec::fuzzing::InputReader;
 using zapotec::virtio::DescriptorChain;
 using zapotec::virtio::Queue;
 
@@ -20,28 +22,6 @@ constexpr uint64_t kLowSize = 0x8000;
 constexpr uint64_t kHighStart = 0xa000;
 constexpr uint64_t kHighSize = 0x6000;
 constexpr uint64_t kMemoryEnd = kHighStart + kHighSize;
-
-// Reads the header of the input: queue registers and progress.
-class InputReader {
-  public:
-    InputReader(const uint8_t* data, size_t size) : data_(data), size_(size) {}
-
-    template <class T>
-    T take() {
-        T value{};
-        size_t n = sizeof(T) < size_ - offset_ ? sizeof(T) : size_ - offset_;
-        std::memcpy(&value, data_ + offset_, n);
-        offset_ += n;
-        return value;
-    }
-    const uint8_t* rest() const { return data_ + offset_; }
-    size_t rest_size() const { return size_ - offset_; }
-
-  private:
-    const uint8_t* data_;
-    size_t size_;
-    size_t offset_ = 0;
-};
 
 // Addresses are mostly kept near guest memory so the fuzzer reaches the rings; a mode bit
 // lets it try any 64-bit value.

@@ -77,7 +77,7 @@ mkdir -p build-fuzz/corpus
 for target in build-fuzz/*_fuzz; do
     name=$(basename "${target}")
     mkdir -p "build-fuzz/corpus/${name}"
-    if "${target}" -max_total_time="${FUZZ_SECONDS}" -rss_limit_mb=2048 \
+    if "${target}" -max_total_time="${FUZZ_SECONDS}" -timeout=25 -rss_limit_mb=2048 \
         -artifact_prefix="build-fuzz/${name}-" "build-fuzz/corpus/${name}" \
         >"build-fuzz/${name}.log" 2>&1; then
         echo "fuzz ${name}: $(grep -E '^Done' "build-fuzz/${name}.log" | tail -1)"

@@ -78,13 +78,16 @@ bool GuestMemory::contains_range(GuestAddress address, uint64_t length) const {
 
 Result<> GuestMemory::read(GuestAddress address, std::span<uint8_t> out) const {
     auto source = TRY(slice(address, out.size()));
-    std::memcpy(out.data(), source.data(), out.size());
+    // An empty span may have no data at all, and memcpy() must not be given null.
+    if (!out.empty())
+        std::memcpy(out.data(), source.data(), out.size());
     return {};
 }
 
 Result<> GuestMemory::write(GuestAddress address, std::span<const uint8_t> in) const {
     auto target = TRY(slice(address, in.size()));
-    std::memcpy(target.data(), in.data(), in.size());
+    if (!in.empty())
+        std::memcpy(target.data(), in.data(), in.size());
     return {};
 }
 

@@ -7,6 +7,7 @@
 #include "arch/x86_64/layout.hpp"
 #include "base/log.hpp"
 #include "devices/legacy/acpi_power.hpp"
+#include "devices/legacy/boot_timer.hpp"
 #include "devices/legacy/cmos.hpp"
 #include "devices/legacy/console_input.hpp"
 #include "devices/legacy/i8042.hpp"
@@ -118,6 +119,17 @@ class VmBuilder {
         }
         vmm_.serial_ = serial;
         TRY(insert_pio(serial, kCom1Port, legacy::Serial8250::kSize));
+        if (options_.boot_timer) {
+            TRY(insert_pio(
+                std::make_shared<legacy::BootTimer>(
+                    options_.process_start,
+                    [](legacy::BootTimer::Clock::duration elapsed) {
+                        spdlog::warn(
+                            "boot-timer: guest boot complete {} us after start",
+                            std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+                    }),
+                kBootMarkerPort, legacy::BootTimer::kSize));
+        }
         if (options_.interactive_console) {
             vmm_.console_input_ =
                 TRY(legacy::ConsoleInput::start(*vmm_.event_loop_, STDIN_FILENO, serial));

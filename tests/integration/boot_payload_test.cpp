@@ -24,6 +24,14 @@ TEST(BootPayload, PrintsOnTheConsoleAndPowersOff) {
     EXPECT_EQ(result.err, "");
 }
 
+TEST(BootPayload, BootTimerReportsTheGuestsMarkerWrite) {
+    SKIP_WITHOUT_KVM();
+    auto result =
+        run_zapotec({"--boot-timer", "run", "--kernel", payload("hello"), "--memory", "32"});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.err.find("boot-timer: guest boot complete "), std::string::npos) << result.err;
+}
+
 TEST(BootPayload, StartsWithSeveralVcpusAndDisks) {
     SKIP_WITHOUT_KVM();
     char disk[] = "/tmp/zapotec-test-disk-XXXXXX";

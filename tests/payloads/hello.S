@@ -20,7 +20,9 @@ _start:
         jz      2f
         outb    %al, %dx
         jmp     1b
-2:
+2:      mov     $0x3f0, %dx     /* Boot complete (the boot-timer port, magic 123). */
+        mov     $123, %al
+        outb    %al, %dx
 #ifndef BENCH_HOLD
         mov     $0x600, %dx
         mov     $0x34, %al

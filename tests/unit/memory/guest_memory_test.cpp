@@ -4,6 +4,7 @@
 
 #include <array>
 #include <limits>
+#include <span>
 
 namespace zapotec {
 namespace {
@@ -35,6 +36,16 @@ TEST(GuestMemory, RejectsAccessOutsideOrAcrossRegions) {
         memory.slice(GuestAddress(0x100000), std::numeric_limits<uint64_t>::max()).has_value());
     EXPECT_FALSE(memory.slice(GuestAddress(std::numeric_limits<uint64_t>::max()), 2).has_value());
     EXPECT_TRUE(memory.slice(GuestAddress(0x10000), 0).has_value());  // Empty, at an end.
+}
+
+// An empty access at the end of a region is in bounds, and the slice it gets has no data
+// pointer: read() and write() must not hand that to memcpy() (found by virtio_net_fuzz).
+TEST(GuestMemory, EmptyAccessAtTheEndOfARegionSucceeds) {
+    auto memory = two_regions();
+    EXPECT_TRUE(memory.write(GuestAddress(0x10000), std::span<const uint8_t>()).has_value());
+    EXPECT_TRUE(memory.read(GuestAddress(0x102000), std::span<uint8_t>()).has_value());
+    EXPECT_TRUE(memory.write(GuestAddress(0x100), std::span<const uint8_t>()).has_value());
+    EXPECT_FALSE(memory.read(GuestAddress(0x20000), std::span<uint8_t>()).has_value());
 }
 
 TEST(GuestMemory, RejectsOverlappingOrUnalignedRegions) {

@@ -108,7 +108,7 @@ uint64_t BlockDevice::device_features() const {
 
 void BlockDevice::read_config(uint64_t offset, std::span<uint8_t> data) {
     std::fill(data.begin(), data.end(), 0);
-    if (offset >= sizeof(config_space_))
+    if (data.empty() || offset >= sizeof(config_space_))
         return;
     size_t length = std::min<size_t>(data.size(), sizeof(config_space_) - offset);
     // swap_backing_file() changes the capacity under the same lock.

@@ -97,7 +97,7 @@ uint64_t NetDevice::device_features() const {
 
 void NetDevice::read_config(uint64_t offset, std::span<uint8_t> data) {
     std::fill(data.begin(), data.end(), 0);
-    if (offset >= sizeof(config_space_))
+    if (data.empty() || offset >= sizeof(config_space_))
         return;
     size_t length = std::min<size_t>(data.size(), sizeof(config_space_) - offset);
     std::memcpy(data.data(), reinterpret_cast<const uint8_t*>(&config_space_) + offset, length);
