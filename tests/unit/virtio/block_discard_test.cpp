@@ -26,7 +26,8 @@ class BlockDiscardTest : public testing::BlockTest {
     PostedRequest post_segments(RequestType type, const std::vector<DiscardSegment>& segments) {
         auto length = static_cast<uint32_t>(segments.size() * sizeof(DiscardSegment));
         auto posted = post_indirect(type, 0, length, false);
-        std::memcpy(driver_.bytes(posted.data, length).data(), segments.data(), length);
+        if (length > 0)
+            std::memcpy(driver_.bytes(posted.data, length).data(), segments.data(), length);
         return posted;
     }
 

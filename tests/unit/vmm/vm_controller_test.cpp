@@ -130,7 +130,8 @@ TEST_F(VmControllerTest, PatchDriveBeforeStartUpdatesTheStoredDrive) {
                      .rate_limiter = RateLimiterConfig{
                          .bandwidth = TokenBucketConfig{.size = 200, .refill_time_ms = 20}}};
     ASSERT_TRUE(controller_->patch_drive(patch).has_value());
-    const DriveConfig& stored = controller_->vm_config().drives.at(0);
+    VmConfig config = controller_->vm_config();
+    const DriveConfig& stored = config.drives.at(0);
     EXPECT_EQ(stored.path_on_host, "/images/new.img");
     EXPECT_EQ(stored.rate_limiter->bandwidth->size, 200u);
     EXPECT_EQ(stored.rate_limiter->ops->size, 5u) << "buckets not in the patch stay";
